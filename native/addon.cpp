@@ -1,0 +1,128 @@
+// Module entry: per-environment instance data and the helpers every area shares.
+#include <napi.h>
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+#include "errors.h"
+#include "instance.h"
+
+namespace tn {
+
+void register_tensor(Napi::Env env, Napi::Object exports);
+void register_autograd(Napi::Env env, Napi::Object exports);
+
+Instance& instance(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
+
+std::string clean_torch_message(const c10::Error& e) {
+  std::string m = e.what_without_backtrace();
+  // Some builds still append "Exception raised from ... (most recent call first):" frames.
+  auto cut = m.find("\nException raised from ");
+  if (cut != std::string::npos) m.erase(cut);
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
+}
+
+std::string js_type_name(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return "bool";
+    case napi_number: {
+      double d = v.As<Napi::Number>().DoubleValue();
+      return d == static_cast<double>(static_cast<int64_t>(d)) ? "int" : "float";
+    }
+    case napi_string: return "str";
+    case napi_symbol: return "symbol";
+    case napi_function: return "function";
+    case napi_bigint: return "bigint";
+    case napi_object: {
+      if (v.IsArray()) return "Array";
+      if (v.IsTypedArray()) return "TypedArray";
+      Napi::Value ctor = v.As<Napi::Object>().Get("constructor");
+      if (ctor.IsFunction()) {
+        Napi::Value name = ctor.As<Napi::Object>().Get("name");
+        if (name.IsString()) return name.As<Napi::String>().Utf8Value();
+      }
+      return "object";
+    }
+    default: return "value";
+  }
+}
+
+namespace {
+struct DtypeName { const char* name; c10::ScalarType type; };
+// First entry per type is the canonical name; the rest are PyTorch's aliases.
+const DtypeName kDtypes[] = {
+    {"float32", c10::kFloat},   {"float64", c10::kDouble},   {"float16", c10::kHalf},
+    {"bfloat16", c10::kBFloat16}, {"int8", c10::kChar},      {"int16", c10::kShort},
+    {"int32", c10::kInt},       {"int64", c10::kLong},       {"uint8", c10::kByte},
+    {"bool", c10::kBool},       {"complex64", c10::kComplexFloat}, {"complex128", c10::kComplexDouble},
+    {"complex32", c10::kComplexHalf},
+    {"float", c10::kFloat},     {"double", c10::kDouble},    {"half", c10::kHalf},
+    {"short", c10::kShort},     {"int", c10::kInt},          {"long", c10::kLong},
+    {"cfloat", c10::kComplexFloat}, {"cdouble", c10::kComplexDouble}, {"chalf", c10::kComplexHalf},
+};
+}  // namespace
+
+c10::ScalarType scalar_type_from_name(const std::string& raw) {
+  std::string name = raw.rfind("torch.", 0) == 0 ? raw.substr(6) : raw;
+  for (const auto& d : kDtypes) if (name == d.name) return d.type;
+  throw UserError("unknown dtype '" + raw + "': expected one of float32, float64, float16, bfloat16, int8, int16, int32, int64, uint8, bool, complex64, complex128");
+}
+
+const char* scalar_type_name(c10::ScalarType t) {
+  for (const auto& d : kDtypes) if (d.type == t) return d.name;
+  return c10::toString(t);
+}
+
+c10::Device device_from_js(const Napi::Value& v) {
+  std::string s;
+  if (v.IsString()) {
+    s = v.As<Napi::String>().Utf8Value();
+  } else if (v.IsObject()) {
+    // a torch.device object: { type: 'cuda', index: 1 | null }
+    auto o = v.As<Napi::Object>();
+    Napi::Value type = o.Get("type");
+    Napi::Value index = o.Get("index");
+    if (!type.IsString()) throw UserError("expected a torch.device or a device string such as 'cpu' or 'cuda:0', got " + js_type_name(v));
+    s = type.As<Napi::String>().Utf8Value();
+    if (index.IsNumber()) s += ":" + std::to_string(index.As<Napi::Number>().Int64Value());
+  } else if (v.IsNumber()) {
+    s = "cuda:" + std::to_string(v.As<Napi::Number>().Int64Value());  // PyTorch: an int means a CUDA ordinal
+  } else {
+    throw UserError("expected a torch.device or a device string such as 'cpu' or 'cuda:0', got " + js_type_name(v));
+  }
+  try {
+    return c10::Device(s);
+  } catch (const c10::Error&) {
+    throw UserError("Expected one of cpu, cuda, ... device type at start of device string: " + s);
+  }
+}
+
+const at::Tensor& tensor_from_js(Instance& inst, const Napi::Value& v, const char* what) {
+  if (v.IsNumber()) return inst.handles.get(v.As<Napi::Number>().DoubleValue());
+  if (v.IsObject()) {
+    Napi::Value h = v.As<Napi::Object>().Get(inst.handle_key.Value());
+    if (h.IsNumber()) return inst.handles.get(h.As<Napi::Number>().DoubleValue());
+  }
+  throw UserError(std::string("argument '") + what + "' must be Tensor, not " + js_type_name(v));
+}
+
+}  // namespace tn
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* inst = new tn::Instance(env);
+  Napi::Symbol handle_key = Napi::Symbol::New(env, "torch.handle");
+  Napi::Symbol generator_key = Napi::Symbol::New(env, "torch.generator");
+  inst->handle_key = Napi::Persistent(handle_key);
+  inst->generator_key = Napi::Persistent(generator_key);
+  exports.Set("handleKey", handle_key);
+  exports.Set("generatorKey", generator_key);
+  inst->generators.emplace_back();  // index 0: "no generator"
+  env.SetInstanceData<tn::Instance>(inst);
+  tn::register_ops(env, exports);
+  tn::register_tensor(env, exports);
+  tn::register_autograd(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(torch_node, Init)

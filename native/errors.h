@@ -1,0 +1,51 @@
+// Error translation: the one place where C++ exceptions become JS Errors.
+// libtorch throws c10::Error (whose what() carries a C++ backtrace) and also
+// plain std::exceptions; an exception escaping into N-API aborts Node, so every
+// entry point runs its body through guarded().
+#pragma once
+#include <napi.h>
+#include <c10/util/Exception.h>
+#include <exception>
+#include <string>
+
+namespace tn {
+
+// Thrown by our own argument checks; carries a ready-to-show message.
+struct UserError : std::exception {
+  std::string msg;
+  explicit UserError(std::string m) : msg(std::move(m)) {}
+  const char* what() const noexcept override { return msg.c_str(); }
+};
+
+// Keeps libtorch's message but drops its "Exception raised from ..." trailer
+// and the C++ frames that some builds append to what_without_backtrace().
+std::string clean_torch_message(const c10::Error& e);
+
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
+  Napi::Env env = info.Env();
+  try {
+    return body();
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+  } catch (const c10::Error& e) {
+    Napi::Error::New(env, clean_torch_message(e)).ThrowAsJavaScriptException();
+  } catch (const std::bad_alloc&) {
+    Napi::RangeError::New(env, "out of memory: the allocation failed").ThrowAsJavaScriptException();
+  } catch (const std::exception& e) {
+    Napi::Error::New(env, e.what()).ThrowAsJavaScriptException();
+  } catch (...) {
+    Napi::Error::New(env, "unknown native error in torch-node").ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
+// Declares an N-API entry point whose body is guarded.
+#define TN_ENTRY(name)                                                   \
+  static Napi::Value name##_body(const Napi::CallbackInfo& info);        \
+  static Napi::Value name(const Napi::CallbackInfo& info) {              \
+    return ::tn::guarded(info, [&]() { return name##_body(info); });     \
+  }                                                                      \
+  static Napi::Value name##_body(const Napi::CallbackInfo& info)
+
+}  // namespace tn
