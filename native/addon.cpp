@@ -9,6 +9,7 @@ namespace tn {
 
 void register_tensor(Napi::Env env, Napi::Object exports);
 void register_autograd(Napi::Env env, Napi::Object exports);
+void register_cuda(Napi::Env env, Napi::Object exports);
 
 Instance& instance(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
 
@@ -107,21 +108,26 @@ const at::Tensor& tensor_from_js(Instance& inst, const Napi::Value& v, const cha
   throw UserError(std::string("argument '") + what + "' must be Tensor, not " + js_type_name(v));
 }
 
+// setKeys(handleKey, generatorKey): the symbols under which lib/ stores handles on its objects.
+TN_ENTRY(setKeys) {
+  if (!info[0].IsSymbol() || !info[1].IsSymbol()) throw UserError("setKeys(): expected two symbols");
+  Instance& inst = instance(info.Env());
+  inst.handle_key = Napi::Persistent(info[0].As<Napi::Symbol>());
+  inst.generator_key = Napi::Persistent(info[1].As<Napi::Symbol>());
+  return info.Env().Undefined();
+}
+
 }  // namespace tn
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* inst = new tn::Instance(env);
-  Napi::Symbol handle_key = Napi::Symbol::New(env, "torch.handle");
-  Napi::Symbol generator_key = Napi::Symbol::New(env, "torch.generator");
-  inst->handle_key = Napi::Persistent(handle_key);
-  inst->generator_key = Napi::Persistent(generator_key);
-  exports.Set("handleKey", handle_key);
-  exports.Set("generatorKey", generator_key);
+  exports.Set("setKeys", Napi::Function::New(env, tn::setKeys, "setKeys"));
   inst->generators.emplace_back();  // index 0: "no generator"
   env.SetInstanceData<tn::Instance>(inst);
   tn::register_ops(env, exports);
   tn::register_tensor(env, exports);
   tn::register_autograd(env, exports);
+  tn::register_cuda(env, exports);
   return exports;
 }
 

@@ -1,0 +1,244 @@
+// The JS half of the operator bridge: resolves ops, maps keyword arguments
+// onto schema positions, picks overloads as Python does, and turns results
+// into Tensors. Argument *conversion* happens once, natively, by schema.
+import type { Tensor } from './tensor.js';
+import { GENERATOR, HANDLE, native, type OpSchema } from './native.js';
+
+/** Mirrors the native Kind enum (native/ops.h). */
+export enum Kind {
+  Tensor, TensorList, OptTensorList, Scalar, Int, IntList, Float, FloatList, Bool, BoolList,
+  Str, ScalarType, Layout, MemoryFormat, Device, Generator, Unsupported,
+}
+
+type TensorCtor = new (handle: number) => Tensor;
+let TensorClass: TensorCtor | undefined;
+/** tensor.ts registers its class here, so this module needs no runtime import of it. */
+export function registerTensorClass(ctor: TensorCtor): void {
+  TensorClass = ctor;
+}
+export function wrap(handle: number): Tensor {
+  return new (TensorClass as TensorCtor)(handle);
+}
+
+export type Kwargs = Record<string, unknown>;
+
+export function isPlainObject(v: unknown): v is Kwargs {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** One operator overload, e.g. aten::add.Tensor. Resolved on first use. */
+export class Op {
+  private _id = -1;
+  private _schema: OpSchema | undefined;
+  /** 0: one fresh Tensor; 1: returns input argument aliasIndex; 2: anything else (see convert) */
+  private _shape = -1;
+  private _aliasIndex = -1;
+
+  constructor(readonly name: string, readonly overload: string = '') {}
+
+  get id(): number {
+    if (this._id < 0) this._id = native.opResolve(this.name, this.overload);
+    return this._id;
+  }
+
+  get schema(): OpSchema {
+    if (!this._schema) this._schema = native.opSchema(this.id);
+    return this._schema;
+  }
+
+  private resultShape(): number {
+    if (this._shape < 0) {
+      const r = this.schema.returns;
+      if (r.length === 1 && r[0]!.kind === Kind.Tensor && r[0]!.aliasOfArg < 0) this._shape = 0;
+      else if (r.length === 1 && r[0]!.aliasOfArg >= 0) {
+        this._shape = 1;
+        this._aliasIndex = r[0]!.aliasOfArg;
+      } else this._shape = 2;
+    }
+    return this._shape;
+  }
+
+  /** Positional call in schema order (undefined: the default). */
+  call(...args: unknown[]): unknown {
+    const raw = native.opCall(this.id, ...args);
+    const shape = this._shape >= 0 ? this._shape : this.resultShape();
+    if (shape === 0) return raw === null ? null : wrap(raw as number);
+    if (shape === 1) return args[this._aliasIndex];
+    return this.convert(raw, args);
+  }
+
+  /** For ops known to return one new Tensor: the hot path of the typed wrappers. */
+  t(...args: unknown[]): Tensor {
+    return wrap(native.opCall(this.id, ...args) as number);
+  }
+
+  /** Call with Python-style keyword arguments mapped onto schema positions. */
+  callKw(args: readonly unknown[], kwargs?: Kwargs): unknown {
+    return this.call(...this.placeArgs(args, kwargs));
+  }
+
+  placeArgs(args: readonly unknown[], kwargs?: Kwargs): unknown[] {
+    const specs = this.schema.args;
+    const out = args.slice();
+    if (out.length > specs.length) {
+      throw new TypeError(`${this.pyName()}() takes ${specs.length} arguments but ${out.length} were given`);
+    }
+    for (let i = 0; i < out.length; i++) {
+      if (specs[i]!.kwargOnly && out[i] !== undefined) {
+        throw new TypeError(`${this.pyName()}() takes ${specs.findIndex((s) => s.kwargOnly)} positional arguments but ${out.length} were given`);
+      }
+    }
+    if (kwargs) {
+      for (const key of Object.keys(kwargs)) {
+        const v = kwargs[key];
+        if (v === undefined) continue;
+        const i = specs.findIndex((s) => s.name === key);
+        if (i < 0) throw new TypeError(`${this.pyName()}() got an unexpected keyword argument '${key}'`);
+        if (i < args.length && args[i] !== undefined) {
+          throw new TypeError(`${this.pyName()}() got multiple values for argument '${key}'`);
+        }
+        while (out.length <= i) out.push(undefined);
+        out[i] = v;
+      }
+    }
+    return out;
+  }
+
+  pyName(): string {
+    return this.name.replace(/^aten::/, '');
+  }
+
+  private convert(raw: unknown, args: readonly unknown[]): unknown {
+    const rets = this.schema.returns;
+    if (rets.length === 0) return undefined;
+    if (rets.length === 1) return convertOne(rets[0]!.kind, rets[0]!.aliasOfArg, raw, args);
+    const arr = raw as unknown[];
+    return rets.map((r, i) => convertOne(r.kind, r.aliasOfArg, arr[i], args));
+  }
+}
+
+function convertOne(kind: number, alias: number, raw: unknown, args: readonly unknown[]): unknown {
+  if (alias >= 0) return args[alias];
+  if (kind === Kind.Tensor) return raw === null ? null : wrap(raw as number);
+  if (kind === Kind.TensorList || kind === Kind.OptTensorList) {
+    return (raw as (number | null)[]).map((h) => (h === null ? null : wrap(h)));
+  }
+  return raw;
+}
+
+// ---- Overload resolution, as Python's argument parser does it ---------------
+
+let overloadIndex: Map<string, string[]> | undefined;
+
+/** Every overload name registered for an op ("add" -> ["Tensor", "Scalar", "out", ...]). */
+export function overloadsOf(name: string): string[] {
+  if (!overloadIndex) {
+    overloadIndex = new Map();
+    for (const full of native.opList()) {
+      const dot = full.indexOf('.');
+      const base = dot < 0 ? full : full.slice(0, dot);
+      const ov = dot < 0 ? '' : full.slice(dot + 1);
+      let list = overloadIndex.get(base);
+      if (!list) overloadIndex.set(base, (list = []));
+      list.push(ov);
+    }
+  }
+  const qualified = name.includes('::') ? name : `aten::${name}`;
+  return overloadIndex.get(qualified) ?? [];
+}
+
+const opCache = new Map<string, Op>();
+export function op(name: string, overload = ''): Op {
+  const key = `${name}.${overload}`;
+  let o = opCache.get(key);
+  if (!o) opCache.set(key, (o = new Op(name, overload)));
+  return o;
+}
+
+/** How well a JS value fits a schema kind: 0 no, 1 by conversion (number as Tensor), 2 exactly. */
+function fit(kind: number, optional: boolean, v: unknown): number {
+  if (v === undefined || v === null) return optional ? 2 : 0;
+  switch (kind) {
+    case Kind.Tensor:
+      if (isTensorLike(v)) return 2;
+      return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? 1 : 0;
+    case Kind.Scalar:
+      return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? 2 : 0;
+    case Kind.Int:
+      return (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint' ? 2 : 0;
+    case Kind.Float:
+      return typeof v === 'number' ? 2 : 0;
+    case Kind.Bool:
+      return typeof v === 'boolean' ? 2 : 0;
+    case Kind.IntList:
+      if (typeof v === 'number' && Number.isInteger(v)) return 1;
+      return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x)) ? 2 : 0;
+    case Kind.FloatList:
+      return Array.isArray(v) && v.every((x) => typeof x === 'number') ? 2 : typeof v === 'number' ? 1 : 0;
+    case Kind.BoolList:
+      return Array.isArray(v) && v.every((x) => typeof x === 'boolean') ? 2 : 0;
+    case Kind.TensorList:
+      return Array.isArray(v) && v.every(isTensorLike) ? 2 : 0;
+    case Kind.OptTensorList:
+      return Array.isArray(v) && v.every((x) => x === null || x === undefined || isTensorLike(x)) ? 2 : 0;
+    case Kind.Str: case Kind.ScalarType: case Kind.Layout: case Kind.MemoryFormat:
+      return typeof v === 'string' ? 2 : 0;
+    case Kind.Device:
+      return typeof v === 'string' || (typeof v === 'object' && 'type' in (v as object)) ? 2 : 0;
+    case Kind.Generator:
+      return typeof v === 'object' && GENERATOR in (v as object) ? 2 : 0;
+    default:
+      return 0;
+  }
+}
+
+function isTensorLike(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && HANDLE in v;
+}
+
+/**
+ * Calls `name` choosing the overload the arguments fit best (out= overloads
+ * only when `out` is given), like torch.ops.aten.add(a, 2).
+ */
+export function callOverloaded(name: string, args: readonly unknown[], kwargs?: Kwargs): unknown {
+  const overloads = overloadsOf(name);
+  if (overloads.length === 0) throw new Error(`unknown operator aten::${name.replace(/^aten::/, '')}`);
+  const wantsOut = kwargs !== undefined && kwargs.out !== undefined;
+  let best: { op: Op; placed: unknown[]; score: number } | undefined;
+  const reasons: string[] = [];
+  for (const ov of overloads) {
+    const o = op(name, ov);
+    const specs = o.schema.args;
+    const isOut = specs.some((s) => s.kwargOnly && s.name === 'out');
+    if (isOut !== wantsOut) continue;
+    let placed: unknown[];
+    try {
+      placed = o.placeArgs(args, kwargs);
+    } catch (e) {
+      reasons.push(`${o.schema.schema}: ${(e as Error).message}`);
+      continue;
+    }
+    let score = 0;
+    let ok = true;
+    for (let i = 0; i < specs.length; i++) {
+      const s = specs[i]!;
+      const v = placed[i];
+      if (v === undefined && s.hasDefault) { score += 2; continue; }
+      const f = fit(s.kind, s.optional, v);
+      if (f === 0) { ok = false; break; }
+      score += f;
+    }
+    if (!ok) { reasons.push(o.schema.schema); continue; }
+    // Prefer the overload that fits more exactly; among equals, the one with fewer parameters.
+    const rank = score * 100 - specs.length;
+    if (!best || rank > best.score) best = { op: o, placed, score: rank };
+  }
+  if (!best) {
+    throw new TypeError(
+      `${name.replace(/^aten::/, '')}() received an invalid combination of arguments; none of these overloads fit:\n  ` + reasons.join('\n  '),
+    );
+  }
+  return best.op.call(...best.placed);
+}

@@ -1,0 +1,2 @@
+// import * as torch from 'torch-node'; or import { nn, optim } from 'torch-node'.
+export * from './torch.js';

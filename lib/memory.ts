@@ -1,0 +1,99 @@
+// Deterministic release of tensors. JS garbage collection cannot free native
+// memory inside a synchronous loop (Node runs finalizers only between tasks),
+// so tensors can be freed by dispose(), by the scope that created them, or,
+// as a last resort, by the FinalizationRegistry.
+import { HANDLE, native } from './native.js';
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/** Frees a handle when its Tensor object is garbage-collected; a handle already freed is ignored natively. */
+export const finalizer = new FinalizationRegistry<number>((handle) => {
+  native.release(handle);
+});
+
+class Scope {
+  readonly tracked: Disposable[] = [];
+  readonly kept = new Set<Disposable>();
+}
+
+const scopes: Scope[] = [];
+
+/** Called by every new Tensor: the innermost open scope owns it. */
+export function track(t: Disposable): void {
+  const s = scopes[scopes.length - 1];
+  if (s !== undefined) s.tracked.push(t);
+}
+
+/**
+ * Runs fn and frees every tensor created inside it, except those in its
+ * result (a Tensor, or Tensors inside arrays, Maps and plain objects) and
+ * those passed to keep(). Scopes nest: what an inner scope returns belongs to
+ * the outer one. fn must be synchronous (a Promise result is refused),
+ * since tensors created after an await could not be told apart.
+ */
+export function scope<T>(fn: () => T): T {
+  const s = new Scope();
+  scopes.push(s);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    release(s, new Set());
+    throw e;
+  }
+  scopes.pop();
+  if (result instanceof Promise) {
+    release(s, new Set());
+    throw new TypeError('torch.scope(fn): fn returned a Promise; scope() only tracks synchronous code (await inside it, then call scope() per step)');
+  }
+  const survivors = new Set<Disposable>(s.kept);
+  collect(result, survivors, new Set());
+  release(s, survivors);
+  const outer = scopes[scopes.length - 1];
+  if (outer !== undefined) for (const t of survivors) outer.tracked.push(t);
+  return result;
+}
+
+/** Keeps t alive past the innermost scope (it moves to the enclosing one, if any). */
+export function keep<T extends Disposable>(t: T): T {
+  const s = scopes[scopes.length - 1];
+  if (s !== undefined) s.kept.add(t);
+  return t;
+}
+
+function release(s: Scope, survivors: Set<Disposable>): void {
+  for (const t of s.tracked) if (!survivors.has(t)) t.dispose();
+}
+
+function collect(v: unknown, out: Set<Disposable>, seen: Set<unknown>): void {
+  if (typeof v !== 'object' || v === null || seen.has(v)) return;
+  seen.add(v);
+  if (HANDLE in v) {
+    out.add(v as unknown as Disposable);
+    return;
+  }
+  if (Array.isArray(v)) {
+    for (const x of v) collect(x, out, seen);
+  } else if (v instanceof Map) {
+    for (const x of v.values()) collect(x, out, seen);
+  } else if (Object.getPrototypeOf(v) === Object.prototype) {
+    for (const x of Object.values(v)) collect(x, out, seen);
+  }
+}
+
+export interface MemoryStats {
+  /** Tensor handles held by JS that have not been freed. */
+  liveTensors: number;
+  /** Bytes of the storages behind those handles (a storage shared by several handles counts for each). */
+  liveBytes: number;
+  /** The most live handles seen at once. */
+  peakTensors: number;
+}
+
+/** Live tensors and bytes, so a leak is visible and testable. */
+export function memory(): MemoryStats {
+  return native.memoryStats();
+}

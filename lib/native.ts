@@ -1,0 +1,101 @@
+// Loads the compiled addon and describes what it exports. Only lib/ talks to it.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Handle = number;
+
+export interface ArgSchema {
+  name: string;
+  type: string;
+  kind: number;
+  optional: boolean;
+  kwargOnly: boolean;
+  hasDefault: boolean;
+}
+export interface ReturnSchema {
+  type: string;
+  kind: number;
+  aliasOfArg: number;
+}
+export interface OpSchema {
+  name: string;
+  overload: string;
+  schema: string;
+  args: ArgSchema[];
+  returns: ReturnSchema[];
+}
+
+/** What a JS value passed to the bridge may be; the bridge checks it against the schema. */
+export type NativeArg = unknown;
+
+export interface NativeAddon {
+  setKeys(handleKey: symbol, generatorKey: symbol): void;
+  opResolve(name: string, overload: string): number;
+  opSchema(id: number): OpSchema;
+  opList(): string[];
+  opCall(id: number, ...args: NativeArg[]): unknown;
+
+  fromBytes(bytes: ArrayBufferView | ArrayBuffer, dtype: string, shape: readonly number[]): Handle;
+  toBytes(t: object): ArrayBuffer;
+  release(h: Handle): boolean;
+  isLive(h: Handle): boolean;
+  memoryStats(): { liveTensors: number; liveBytes: number; peakTensors: number };
+  dtype(t: object): string;
+  shape(t: object): number[];
+  strides(t: object): number[];
+  dim(t: object): number;
+  numel(t: object): number;
+  device(t: object): string;
+  requiresGrad(t: object): boolean;
+  setRequiresGrad(t: object, flag: boolean): void;
+  isLeaf(t: object): boolean;
+  isContiguous(t: object): boolean;
+  gradFn(t: object): string | null;
+  grad(t: object): Handle | null;
+  setGrad(t: object, g: object | null): void;
+  item(t: object): number | boolean | bigint | [number, number];
+
+  backward(tensors: object[], grads: (object | null)[] | null, retainGraph?: boolean, createGraph?: boolean, inputs?: object[] | null): void;
+  autogradGrad(outputs: object[], inputs: object[], gradOutputs: (object | null)[] | null, retainGraph?: boolean, createGraph?: boolean, allowUnused?: boolean): (Handle | null)[];
+  isGradEnabled(): boolean;
+  setGradEnabled(flag: boolean): void;
+  manualSeed(seed: number | bigint): void;
+  initialSeed(): number | bigint;
+  generatorNew(device?: string | object): number;
+  generatorManualSeed(g: number, seed: number | bigint): void;
+  generatorInitialSeed(g: number): number | bigint;
+  generatorDevice(g: number): string;
+  generatorGetState(g: number): Handle;
+  generatorSetState(g: number, state: object): void;
+  generatorRelease(g: number): void;
+
+  cudaIsAvailable(): boolean;
+  cudaDeviceCount(): number;
+}
+
+function findAddon(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // lib/ (tests run the sources) and dist/ (the built package) both sit one level below the root.
+  const root = join(here, '..');
+  const candidates = [
+    process.env.TORCH_NODE_ADDON,
+    join(root, 'build', 'Release', 'torch_node.node'),
+    join(root, 'build', 'Debug', 'torch_node.node'),
+  ].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  for (const p of candidates) if (existsSync(p)) return p;
+  throw new Error(
+    `torch-node: the native addon is not built (looked for ${candidates.join(', ')}). ` +
+      'Run `bash scripts/setup.sh` (or `npm run build:native` when libtorch is installed).',
+  );
+}
+
+const require = createRequire(import.meta.url);
+export const native: NativeAddon = require(findAddon()) as NativeAddon;
+
+/** The property under which a Tensor keeps its native handle (read natively by the bridge). */
+export const HANDLE: unique symbol = Symbol('torch.handle');
+/** The property under which a Generator keeps its native index. */
+export const GENERATOR: unique symbol = Symbol('torch.generator');
+native.setKeys(HANDLE, GENERATOR);

@@ -1,0 +1,559 @@
+// torch.Tensor: a JS object holding one native handle. The math lives in
+// libtorch; methods here call operators through the bridge.
+import { inspect } from 'node:util';
+import { Op, op, registerTensorClass, wrap } from './bridge.js';
+import { device, type DeviceLike } from './device.js';
+import { type AnyTypedArray, type dtype, isDtype, parseDtype, viewBytes } from './dtype.js';
+import { finalizer, track } from './memory.js';
+import { HANDLE, native } from './native.js';
+import { tensorRepr, type DTypeName } from './tensor_str.js';
+
+
+
+export type Scalar = number | boolean;
+export type TensorOrScalar = Tensor | Scalar;
+/** Sizes as PyTorch takes them: varargs (2, 3) or one array ([2, 3]). */
+export type SizeArgs = number[] | [readonly number[]];
+export type NestedArray<T> = T | NestedArray<T>[];
+
+/** A (values, indices) pair that also destructures like Python's named tuple. */
+export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+
+export interface ToOptions {
+  dtype?: dtype;
+  device?: DeviceLike;
+  non_blocking?: boolean;
+  copy?: boolean;
+  memory_format?: string;
+}
+
+export interface BackwardOptions {
+  retain_graph?: boolean;
+  create_graph?: boolean;
+  inputs?: Tensor[];
+}
+
+export function sizesFrom(args: SizeArgs | readonly (number | readonly number[])[]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as readonly number[])];
+  return args as number[];
+}
+
+function valuesIndices(pair: unknown): ValuesIndices {
+  const [values, indices] = pair as [Tensor, Tensor];
+  return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
+}
+
+// Ops used by the methods below, resolved on first use.
+const OPS = {
+  add: op('add', 'Tensor'), add_: op('add_', 'Tensor'),
+  sub: op('sub', 'Tensor'), sub_: op('sub_', 'Tensor'),
+  mul: op('mul', 'Tensor'), mul_: op('mul_', 'Tensor'),
+  div: op('div', 'Tensor'), div_: op('div_', 'Tensor'), divMode: op('div', 'Tensor_mode'),
+  powScalar: op('pow', 'Tensor_Scalar'), powTensor: op('pow', 'Tensor_Tensor'),
+  matmul: op('matmul'), mm: op('mm'), bmm: op('bmm'), dot: op('dot'),
+  neg: op('neg'), abs: op('abs'), exp: op('exp'), log: op('log'), sqrt: op('sqrt'), rsqrt: op('rsqrt'),
+  sin: op('sin'), cos: op('cos'), tanh: op('tanh'), sigmoid: op('sigmoid'), relu: op('relu'),
+  square: op('square'), reciprocal: op('reciprocal'), sign: op('sign'),
+  floor: op('floor'), ceil: op('ceil'), round: op('round'),
+  clamp: op('clamp'), clamp_: op('clamp_'),
+  sum: op('sum'), sumDim: op('sum', 'dim_IntList'),
+  mean: op('mean'), meanDim: op('mean', 'dim'),
+  prod: op('prod'), prodDim: op('prod', 'dim_int'),
+  max: op('max'), maxDim: op('max', 'dim'), maximum: op('maximum'),
+  min: op('min'), minDim: op('min', 'dim'), minimum: op('minimum'),
+  argmax: op('argmax'), argmin: op('argmin'),
+  std: op('std', 'correction'), var: op('var', 'correction'),
+  all: op('all'), allDim: op('all', 'dim'), any: op('any'), anyDim: op('any', 'dim'),
+  eq: op('eq', 'Tensor'), ne: op('ne', 'Tensor'), lt: op('lt', 'Tensor'), le: op('le', 'Tensor'),
+  gt: op('gt', 'Tensor'), ge: op('ge', 'Tensor'),
+  reshape: op('reshape'), view: op('view'), viewDtype: op('view', 'dtype'),
+  transpose: op('transpose', 'int'), permute: op('permute'), t: op('t'),
+  squeeze: op('squeeze'), squeezeDim: op('squeeze', 'dim'), unsqueeze: op('unsqueeze'),
+  flatten: op('flatten', 'using_ints'), expand: op('expand'), contiguous: op('contiguous'),
+  clone: op('clone'), detach: op('detach'), detach_: op('detach_'),
+  select: op('select', 'int'), narrow: op('narrow'), index_select: op('index_select'),
+  toDtype: op('to', 'dtype'), toDevice: op('to', 'device'), toOther: op('to', 'other'),
+  zero_: op('zero_'), fill_: op('fill_', 'Scalar'), copy_: op('copy_'), normal_: op('normal_'), uniform_: op('uniform_'),
+  softmax: op('softmax', 'int'), log_softmax: op('log_softmax', 'int'),
+  masked_fill: op('masked_fill', 'Scalar'), where: op('where', 'self'),
+} as const;
+
+export class Tensor {
+  /** @internal The native handle; -1 once disposed. */
+  [HANDLE]: number;
+
+  /** @internal Tensors are made by torch.* functions and ops, never constructed directly. */
+  constructor(handle: number) {
+    this[HANDLE] = handle;
+    finalizer.register(this, handle);
+    track(this);
+  }
+
+  // ---- lifetime -----------------------------------------------------------
+
+  /** Frees the native tensor now (its memory goes once no other tensor shares it). Idempotent. */
+  dispose(): void {
+    const h = this[HANDLE];
+    if (h >= 0) {
+      native.release(h);
+      this[HANDLE] = -1;
+    }
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+  /** Whether dispose() (or a scope) has freed this tensor. */
+  get isDisposed(): boolean {
+    return this[HANDLE] < 0 || !native.isLive(this[HANDLE]);
+  }
+
+  // ---- metadata -----------------------------------------------------------
+
+  get dtype(): dtype {
+    return native.dtype(this) as dtype;
+  }
+  get shape(): number[] {
+    return native.shape(this);
+  }
+  get device(): device {
+    return new device(native.device(this));
+  }
+  get is_cuda(): boolean {
+    return native.device(this).startsWith('cuda');
+  }
+  get ndim(): number {
+    return native.dim(this);
+  }
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    const s = native.shape(this);
+    if (dim === undefined) return s;
+    const d = normDim(dim, s.length);
+    return s[d]!;
+  }
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    const s = native.strides(this);
+    return dim === undefined ? s : s[normDim(dim, s.length)]!;
+  }
+  dim(): number {
+    return native.dim(this);
+  }
+  numel(): number {
+    return native.numel(this);
+  }
+  element_size(): number {
+    return viewBytes(this.dtype, new ArrayBuffer(0)).BYTES_PER_ELEMENT;
+  }
+  is_contiguous(): boolean {
+    return native.isContiguous(this);
+  }
+  is_floating_point(): boolean {
+    const d = this.dtype;
+    return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
+  }
+
+  // ---- autograd -----------------------------------------------------------
+
+  get requires_grad(): boolean {
+    return native.requiresGrad(this);
+  }
+  set requires_grad(flag: boolean) {
+    native.setRequiresGrad(this, flag);
+  }
+  requires_grad_(requires_grad = true): this {
+    native.setRequiresGrad(this, requires_grad);
+    return this;
+  }
+  get is_leaf(): boolean {
+    return native.isLeaf(this);
+  }
+  /** The gradient accumulated by backward(), or null. Each read gives a new Tensor object for the same data. */
+  get grad(): Tensor | null {
+    const h = native.grad(this);
+    return h === null ? null : wrap(h);
+  }
+  set grad(g: Tensor | null) {
+    native.setGrad(this, g);
+  }
+  /** The autograd node that produced this tensor, or null for leaves. */
+  get grad_fn(): { name(): string } | null {
+    const name = native.gradFn(this);
+    return name === null ? null : { name: () => name, toString: () => `<${name}>` } as { name(): string };
+  }
+  backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
+    native.backward([this], gradient ? [gradient] : null, options.retain_graph, options.create_graph, options.inputs ?? null);
+  }
+  detach(): Tensor {
+    return OPS.detach.t(this);
+  }
+  detach_(): this {
+    OPS.detach_.call(this);
+    return this;
+  }
+  /** Python's t.data: the same storage, detached from autograd. */
+  get data(): Tensor {
+    return OPS.detach.t(this);
+  }
+
+  // ---- data out -----------------------------------------------------------
+
+  /** The elements, row-major, copied into a TypedArray (float16/bfloat16 as raw bits, complex interleaved). */
+  toTypedArray(): AnyTypedArray {
+    return viewBytes(this.dtype, native.toBytes(this));
+  }
+
+  /** A Python number (int64 beyond 2^53 rounds; bool tensors give true/false). */
+  item(): number {
+    const v = native.item(this);
+    if (typeof v === 'bigint') return Number(v);
+    if (Array.isArray(v)) throw new TypeError('item(): complex values have no JS number; use toTypedArray()');
+    return v as number;
+  }
+
+  /** Nested arrays of numbers (booleans for bool tensors), like Python's tolist(). */
+  tolist(): NestedArray<number | boolean> {
+    const shape = this.shape;
+    let flat: ArrayLike<number | bigint | boolean>;
+    const d = this.dtype;
+    if (d === 'float16' || d === 'bfloat16') flat = this.to('float32').toTypedArray() as Float32Array;
+    else if (d === 'bool') flat = Array.from(this.toTypedArray() as Uint8Array, (x) => x !== 0);
+    else if (d === 'complex64' || d === 'complex128') throw new TypeError('tolist(): complex tensors are not supported yet; use toTypedArray()');
+    else flat = this.toTypedArray();
+    let i = 0;
+    const build = (dimIdx: number): NestedArray<number | boolean> => {
+      if (dimIdx === shape.length) {
+        const v = flat[i++]!;
+        return typeof v === 'bigint' ? Number(v) : v;
+      }
+      const out: NestedArray<number | boolean>[] = [];
+      for (let k = 0; k < shape[dimIdx]!; k++) out.push(build(dimIdx + 1));
+      return out;
+    };
+    return build(0);
+  }
+
+  toString(): string {
+    return reprOf(this, false);
+  }
+  [inspect.custom](): string {
+    return this.isDisposed ? 'tensor(<disposed>)' : reprOf(this, false);
+  }
+
+  // ---- arithmetic ---------------------------------------------------------
+
+  add(other: TensorOrScalar, options?: { alpha?: Scalar }): Tensor {
+    return OPS.add.t(this, other, options?.alpha);
+  }
+  add_(other: TensorOrScalar, options?: { alpha?: Scalar }): this {
+    OPS.add_.call(this, other, options?.alpha);
+    return this;
+  }
+  sub(other: TensorOrScalar, options?: { alpha?: Scalar }): Tensor {
+    return OPS.sub.t(this, other, options?.alpha);
+  }
+  sub_(other: TensorOrScalar, options?: { alpha?: Scalar }): this {
+    OPS.sub_.call(this, other, options?.alpha);
+    return this;
+  }
+  mul(other: TensorOrScalar): Tensor {
+    return OPS.mul.t(this, other);
+  }
+  mul_(other: TensorOrScalar): this {
+    OPS.mul_.call(this, other);
+    return this;
+  }
+  div(other: TensorOrScalar, options?: { rounding_mode?: 'trunc' | 'floor' | null }): Tensor {
+    if (options?.rounding_mode) return OPS.divMode.t(this, other, options.rounding_mode);
+    return OPS.div.t(this, other);
+  }
+  div_(other: TensorOrScalar): this {
+    OPS.div_.call(this, other);
+    return this;
+  }
+  pow(exponent: TensorOrScalar): Tensor {
+    return exponent instanceof Tensor ? OPS.powTensor.t(this, exponent) : OPS.powScalar.t(this, exponent);
+  }
+  matmul(other: Tensor): Tensor {
+    return OPS.matmul.t(this, other);
+  }
+  mm(mat2: Tensor): Tensor {
+    return OPS.mm.t(this, mat2);
+  }
+  bmm(mat2: Tensor): Tensor {
+    return OPS.bmm.t(this, mat2);
+  }
+  dot(other: Tensor): Tensor {
+    return OPS.dot.t(this, other);
+  }
+  neg(): Tensor { return OPS.neg.t(this); }
+  abs(): Tensor { return OPS.abs.t(this); }
+  exp(): Tensor { return OPS.exp.t(this); }
+  log(): Tensor { return OPS.log.t(this); }
+  sqrt(): Tensor { return OPS.sqrt.t(this); }
+  rsqrt(): Tensor { return OPS.rsqrt.t(this); }
+  sin(): Tensor { return OPS.sin.t(this); }
+  cos(): Tensor { return OPS.cos.t(this); }
+  tanh(): Tensor { return OPS.tanh.t(this); }
+  sigmoid(): Tensor { return OPS.sigmoid.t(this); }
+  relu(): Tensor { return OPS.relu.t(this); }
+  square(): Tensor { return OPS.square.t(this); }
+  reciprocal(): Tensor { return OPS.reciprocal.t(this); }
+  sign(): Tensor { return OPS.sign.t(this); }
+  floor(): Tensor { return OPS.floor.t(this); }
+  ceil(): Tensor { return OPS.ceil.t(this); }
+  round(): Tensor { return OPS.round.t(this); }
+  clamp(min?: Scalar | null, max?: Scalar | null): Tensor {
+    return OPS.clamp.t(this, min ?? null, max ?? null);
+  }
+  clamp_(min?: Scalar | null, max?: Scalar | null): this {
+    OPS.clamp_.call(this, min ?? null, max ?? null);
+    return this;
+  }
+  softmax(dim: number, options?: { dtype?: dtype }): Tensor {
+    return OPS.softmax.t(this, dim, options?.dtype);
+  }
+  log_softmax(dim: number, options?: { dtype?: dtype }): Tensor {
+    return OPS.log_softmax.t(this, dim, options?.dtype);
+  }
+
+  // ---- comparison ---------------------------------------------------------
+
+  eq(other: TensorOrScalar): Tensor { return OPS.eq.t(this, other); }
+  ne(other: TensorOrScalar): Tensor { return OPS.ne.t(this, other); }
+  lt(other: TensorOrScalar): Tensor { return OPS.lt.t(this, other); }
+  le(other: TensorOrScalar): Tensor { return OPS.le.t(this, other); }
+  gt(other: TensorOrScalar): Tensor { return OPS.gt.t(this, other); }
+  ge(other: TensorOrScalar): Tensor { return OPS.ge.t(this, other); }
+  maximum(other: Tensor): Tensor { return OPS.maximum.t(this, other); }
+  minimum(other: Tensor): Tensor { return OPS.minimum.t(this, other); }
+  masked_fill(mask: Tensor, value: Scalar): Tensor { return OPS.masked_fill.t(this, mask, value); }
+
+  // ---- reductions ---------------------------------------------------------
+
+  sum(dim?: number | number[] | null, keepdim = false, options?: { dtype?: dtype }): Tensor {
+    if (dim === undefined || dim === null) return OPS.sum.t(this, options?.dtype);
+    return OPS.sumDim.t(this, dim, keepdim, options?.dtype);
+  }
+  mean(dim?: number | number[] | null, keepdim = false, options?: { dtype?: dtype }): Tensor {
+    if (dim === undefined || dim === null) return OPS.mean.t(this, options?.dtype);
+    return OPS.meanDim.t(this, dim, keepdim, options?.dtype);
+  }
+  prod(dim?: number | null, keepdim = false, options?: { dtype?: dtype }): Tensor {
+    if (dim === undefined || dim === null) return OPS.prod.t(this, options?.dtype);
+    return OPS.prodDim.t(this, dim, keepdim, options?.dtype);
+  }
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | ValuesIndices {
+    if (dim === undefined) return OPS.max.t(this);
+    return valuesIndices(OPS.maxDim.call(this, dim, keepdim));
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | ValuesIndices {
+    if (dim === undefined) return OPS.min.t(this);
+    return valuesIndices(OPS.minDim.call(this, dim, keepdim));
+  }
+  argmax(dim?: number | null, keepdim = false): Tensor {
+    return OPS.argmax.t(this, dim ?? null, keepdim);
+  }
+  argmin(dim?: number | null, keepdim = false): Tensor {
+    return OPS.argmin.t(this, dim ?? null, keepdim);
+  }
+  std(dim?: number | number[] | null, options?: { correction?: number; unbiased?: boolean; keepdim?: boolean }): Tensor {
+    return OPS.std.t(this, dim ?? null, correctionOf(options), options?.keepdim ?? false);
+  }
+  var(dim?: number | number[] | null, options?: { correction?: number; unbiased?: boolean; keepdim?: boolean }): Tensor {
+    return OPS.var.t(this, dim ?? null, correctionOf(options), options?.keepdim ?? false);
+  }
+  all(dim?: number, keepdim = false): Tensor {
+    return dim === undefined ? OPS.all.t(this) : OPS.allDim.t(this, dim, keepdim);
+  }
+  any(dim?: number, keepdim = false): Tensor {
+    return dim === undefined ? OPS.any.t(this) : OPS.anyDim.t(this, dim, keepdim);
+  }
+
+  // ---- shape and views ----------------------------------------------------
+
+  reshape(...shape: SizeArgs): Tensor {
+    return OPS.reshape.t(this, sizesFrom(shape));
+  }
+  view(...shape: SizeArgs): Tensor;
+  view(dtype: dtype): Tensor;
+  view(...args: SizeArgs | [dtype]): Tensor {
+    if (args.length === 1 && typeof args[0] === 'string') return OPS.viewDtype.t(this, args[0]);
+    return OPS.view.t(this, sizesFrom(args as SizeArgs));
+  }
+  view_as(other: Tensor): Tensor {
+    return this.view(other.shape);
+  }
+  reshape_as(other: Tensor): Tensor {
+    return this.reshape(other.shape);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return OPS.transpose.t(this, dim0, dim1);
+  }
+  permute(...dims: SizeArgs): Tensor {
+    return OPS.permute.t(this, sizesFrom(dims));
+  }
+  t(): Tensor {
+    return OPS.t.t(this);
+  }
+  get T(): Tensor {
+    const n = this.dim();
+    return n < 2 ? this.detachedAlias() : this.permute([...Array(n).keys()].reverse());
+  }
+  squeeze(dim?: number): Tensor {
+    return dim === undefined ? OPS.squeeze.t(this) : OPS.squeezeDim.t(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return OPS.unsqueeze.t(this, dim);
+  }
+  flatten(start_dim = 0, end_dim = -1): Tensor {
+    return OPS.flatten.t(this, start_dim, end_dim);
+  }
+  expand(...sizes: SizeArgs): Tensor {
+    return OPS.expand.t(this, sizesFrom(sizes));
+  }
+  expand_as(other: Tensor): Tensor {
+    return this.expand(other.shape);
+  }
+  contiguous(): Tensor {
+    return OPS.contiguous.t(this);
+  }
+  clone(): Tensor {
+    return OPS.clone.t(this);
+  }
+  select(dim: number, index: number): Tensor {
+    return OPS.select.t(this, dim, index);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return OPS.narrow.t(this, dim, start, length);
+  }
+  index_select(dim: number, index: Tensor): Tensor {
+    return OPS.index_select.t(this, dim, index);
+  }
+
+  // ---- conversion ---------------------------------------------------------
+
+  /** to(dtype), to(device), to(other), to(device, dtype), each with {non_blocking, copy, memory_format}. */
+  to(target: dtype | DeviceLike | Tensor | ToOptions, dtypeOrOptions?: dtype | ToOptions, options?: ToOptions): Tensor {
+    let opts: ToOptions = {};
+    let dev: DeviceLike | undefined;
+    let dt: dtype | undefined;
+    if (target instanceof Tensor) {
+      const o = (dtypeOrOptions as ToOptions | undefined) ?? {};
+      return OPS.toOther.t(this, target, o.non_blocking ?? false, o.copy ?? false, o.memory_format);
+    }
+    if (typeof target === 'string' && isDtypeName(target)) dt = parseDtype(target);
+    else if (typeof target === 'string' || target instanceof device) dev = target;
+    else opts = target;
+    if (typeof dtypeOrOptions === 'string') dt = parseDtype(dtypeOrOptions);
+    else if (dtypeOrOptions) opts = dtypeOrOptions;
+    if (options) opts = options;
+    dt = dt ?? opts.dtype;
+    dev = dev ?? opts.device;
+    if (dev !== undefined) {
+      return OPS.toDevice.t(this, String(dev), dt ?? this.dtype, opts.non_blocking ?? false, opts.copy ?? false, opts.memory_format);
+    }
+    if (dt !== undefined) return OPS.toDtype.t(this, dt, opts.non_blocking ?? false, opts.copy ?? false, opts.memory_format);
+    return opts.copy ? this.clone() : this.detachedAlias();
+  }
+  cpu(): Tensor { return this.to('cpu'); }
+  cuda(index?: number): Tensor { return this.to(index === undefined ? 'cuda' : `cuda:${index}`); }
+  float(): Tensor { return this.to('float32'); }
+  double(): Tensor { return this.to('float64'); }
+  half(): Tensor { return this.to('float16'); }
+  bfloat16(): Tensor { return this.to('bfloat16'); }
+  long(): Tensor { return this.to('int64'); }
+  int(): Tensor { return this.to('int32'); }
+  short(): Tensor { return this.to('int16'); }
+  char(): Tensor { return this.to('int8'); }
+  byte(): Tensor { return this.to('uint8'); }
+  bool(): Tensor { return this.to('bool'); }
+  /** type() -> 'torch.FloatTensor'; type(dtype) converts. */
+  type(): string;
+  type(dtype: dtype): Tensor;
+  type(d?: dtype): string | Tensor {
+    if (d !== undefined) return this.to(d);
+    return legacyTypeName(this.dtype, this.is_cuda);
+  }
+
+  // ---- in place -------------------------------------------------------------
+
+  zero_(): this { OPS.zero_.call(this); return this; }
+  fill_(value: Scalar): this { OPS.fill_.call(this, value); return this; }
+  copy_(src: Tensor, non_blocking = false): this { OPS.copy_.call(this, src, non_blocking); return this; }
+  normal_(mean = 0, std = 1, options?: { generator?: object }): this { OPS.normal_.call(this, mean, std, options?.generator); return this; }
+  uniform_(from = 0, to = 1, options?: { generator?: object }): this { OPS.uniform_.call(this, from, to, options?.generator); return this; }
+
+  /** A new Tensor object sharing this tensor's data and autograd history (Python would return self). */
+  private detachedAlias(): Tensor {
+    return OPS.toDtype.t(this, this.dtype, false, false);
+  }
+}
+registerTensorClass(Tensor);
+
+function isDtypeName(s: string): boolean {
+  try {
+    parseDtype(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function correctionOf(options?: { correction?: number; unbiased?: boolean }): number | undefined {
+  if (options?.correction !== undefined) return options.correction;
+  if (options?.unbiased !== undefined) return options.unbiased ? 1 : 0;
+  return undefined;
+}
+
+export function normDim(dim: number, ndim: number): number {
+  const n = Math.max(ndim, 1);
+  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+    throw new RangeError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+  }
+  return dim < 0 ? dim + n : dim;
+}
+
+function legacyTypeName(d: dtype, cuda: boolean): string {
+  const names: Record<dtype, string> = {
+    float32: 'FloatTensor', float64: 'DoubleTensor', float16: 'HalfTensor', bfloat16: 'BFloat16Tensor',
+    int8: 'CharTensor', int16: 'ShortTensor', int32: 'IntTensor', int64: 'LongTensor', uint8: 'ByteTensor',
+    bool: 'BoolTensor', complex64: 'ComplexFloatTensor', complex128: 'ComplexDoubleTensor',
+  };
+  return `torch.${cuda ? 'cuda.' : ''}${names[d]}`;
+}
+
+/** @internal repr(t) as Python prints it; nn.Parameter passes isParameter. */
+export function reprOf(t: Tensor, isParameter: boolean): string {
+  const d = t.dtype;
+  let values: ArrayLike<number | bigint | boolean>;
+  if (d === 'float16' || d === 'bfloat16') {
+    const widened = OPS.toDtype.t(t, 'float32', false, false);
+    values = widened.toTypedArray() as Float32Array;
+    widened.dispose();
+  } else {
+    values = t.toTypedArray();
+  }
+  return tensorRepr({
+    shape: t.shape,
+    dtype: d as DTypeName,
+    values,
+    device: native.device(t),
+    requiresGrad: t.requires_grad,
+    gradFn: native.gradFn(t),
+    isParameter,
+  });
+}
+
+export function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
+
+export { Op };
+export { isDtype };

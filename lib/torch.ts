@@ -1,0 +1,20 @@
+// The torch namespace, as Python's `import torch` shows it.
+export { Tensor, type Scalar, type TensorOrScalar, type NestedArray, type ValuesIndices } from './tensor.js';
+export {
+  type dtype, float32, float, float64, double, float16, half, bfloat16, int8, int16, short, int32, int, int64, long,
+  uint8, bool, complex64, cfloat, complex128, cdouble,
+} from './dtype.js';
+export { device, type DeviceLike } from './device.js';
+export * from './factories.js';
+export * from './functions.js';
+export { Generator, default_generator, manual_seed, initial_seed, seed, get_rng_state, set_rng_state } from './random.js';
+export { no_grad, enable_grad, set_grad_enabled, is_grad_enabled } from './autograd/grad_mode.js';
+export { scope, keep, memory, type MemoryStats } from './memory.js';
+export { set_printoptions, type PrintOptions } from './tensor_str.js';
+export { ops } from './ops.js';
+export * as autograd from './autograd/index.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as utils from './utils/index.js';
+export * as jit from './jit/index.js';
+export * as cuda from './cuda/index.js';
