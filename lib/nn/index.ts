@@ -1,2 +1,2 @@
-// torch.nn: filled in by its own issue; the namespace exists so that imports resolve as in Python.
-export {};
+// torch.nn
+export { Parameter } from './parameter.js';
