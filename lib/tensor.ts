@@ -85,7 +85,7 @@ export class Tensor {
   /** @internal Tensors are made by torch.* functions and ops, never constructed directly. */
   constructor(handle: number) {
     this[HANDLE] = handle;
-    finalizer.register(this, handle);
+    finalizer.register(this, handle, this);
     track(this);
   }
 
@@ -97,6 +97,8 @@ export class Tensor {
     if (h >= 0) {
       native.release(h);
       this[HANDLE] = -1;
+      // Drop the finalizer record now: in a long synchronous loop its cleanup never gets to run.
+      finalizer.unregister(this);
     }
   }
   [Symbol.dispose](): void {

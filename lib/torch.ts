@@ -1,4 +1,5 @@
 // The torch namespace, as Python's `import torch` shows it.
+import './indexing.js';
 export { Tensor, type Scalar, type TensorOrScalar, type NestedArray, type ValuesIndices } from './tensor.js';
 export {
   type dtype, float32, float, float64, double, float16, half, bfloat16, int8, int16, short, int32, int, int64, long,
@@ -18,3 +19,4 @@ export * as optim from './optim/index.js';
 export * as utils from './utils/index.js';
 export * as jit from './jit/index.js';
 export * as cuda from './cuda/index.js';
+export { slice, type Slice } from './indexing.js';
