@@ -8,22 +8,34 @@ export interface Disposable {
   dispose(): void;
 }
 
+/** What scopes hold: a Disposable that the garbage collector can be made responsible for. */
+export interface Trackable extends Disposable {
+  /** Called when the object leaves the last scope: from now on the FinalizationRegistry frees it if it is dropped. */
+  adoptByGC(): void;
+}
+
 /** Frees a handle when its Tensor object is garbage-collected; a handle already freed is ignored natively. */
 export const finalizer = new FinalizationRegistry<number>((handle) => {
   native.release(handle);
 });
 
 class Scope {
-  readonly tracked: Disposable[] = [];
-  readonly kept = new Set<Disposable>();
+  readonly tracked: Trackable[] = [];
+  readonly kept = new Set<Trackable>();
 }
 
 const scopes: Scope[] = [];
 
-/** Called by every new Tensor: the innermost open scope owns it. */
-export function track(t: Disposable): void {
+/**
+ * Called by every new Tensor: the innermost open scope owns it, and it needs no
+ * finalizer until it leaves the last scope (registering one costs more than a small op).
+ * Returns false when no scope is open.
+ */
+export function track(t: Trackable): boolean {
   const s = scopes[scopes.length - 1];
-  if (s !== undefined) s.tracked.push(t);
+  if (s === undefined) return false;
+  s.tracked.push(t);
+  return true;
 }
 
 /**
@@ -49,30 +61,33 @@ export function scope<T>(fn: () => T): T {
     release(s, new Set());
     throw new TypeError('torch.scope(fn): fn returned a Promise; scope() only tracks synchronous code (await inside it, then call scope() per step)');
   }
-  const survivors = new Set<Disposable>(s.kept);
+  const survivors = new Set<Trackable>(s.kept);
   collect(result, survivors, new Set());
   release(s, survivors);
   const outer = scopes[scopes.length - 1];
-  if (outer !== undefined) for (const t of survivors) outer.tracked.push(t);
+  for (const t of survivors) {
+    if (outer !== undefined) outer.tracked.push(t);
+    else t.adoptByGC();
+  }
   return result;
 }
 
 /** Keeps t alive past the innermost scope (it moves to the enclosing one, if any). */
-export function keep<T extends Disposable>(t: T): T {
+export function keep<T extends Trackable>(t: T): T {
   const s = scopes[scopes.length - 1];
   if (s !== undefined) s.kept.add(t);
   return t;
 }
 
-function release(s: Scope, survivors: Set<Disposable>): void {
+function release(s: Scope, survivors: Set<Trackable>): void {
   for (const t of s.tracked) if (!survivors.has(t)) t.dispose();
 }
 
-function collect(v: unknown, out: Set<Disposable>, seen: Set<unknown>): void {
+function collect(v: unknown, out: Set<Trackable>, seen: Set<unknown>): void {
   if (typeof v !== 'object' || v === null || seen.has(v)) return;
   seen.add(v);
   if (HANDLE in v) {
-    out.add(v as unknown as Disposable);
+    out.add(v as unknown as Trackable);
     return;
   }
   if (Array.isArray(v)) {

@@ -2,6 +2,7 @@
 #pragma once
 #include <napi.h>
 #include <ATen/core/Generator.h>
+#include <ATen/core/ivalue.h>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -15,6 +16,8 @@ struct Instance {
   HandleTable handles;
   std::vector<std::unique_ptr<OpSpec>> ops;
   std::unordered_map<std::string, double> op_ids;  // "add.Tensor" -> index in ops
+  std::vector<std::unique_ptr<std::vector<c10::IValue>>> stack_pool;  // argument stacks for op calls
+  size_t stack_depth = 0;
   std::vector<at::Generator> generators;           // torch.Generator objects; index 0 is unused
   // Symbols under which a JS Tensor keeps its handle and a JS Generator its index.
   // (Symbols, because Node 20 cannot hold a reference to a string.)

@@ -147,19 +147,49 @@ c10::IValue int_list(const OpSpec& op, size_t i, const Napi::Value& v) {
   return c10::IValue(std::move(out));
 }
 
-c10::IValue convert_arg(Instance& inst, const OpSpec& op, size_t i, const Napi::Value& v) {
+// The handle a JS Tensor object carries, read with raw N-API calls: this runs for
+// every tensor argument of every op, so it avoids node-addon-api's repeated napi_typeof.
+bool handle_of(napi_env env, napi_value obj, napi_value key, double& out) {
+  napi_value h;
+  if (napi_get_property(env, obj, key, &h) != napi_ok) return false;
+  return napi_get_value_double(env, h, &out) == napi_ok;
+}
+
+c10::IValue convert_arg(Instance& inst, const OpSpec& op, size_t i, const Napi::Value& v, napi_valuetype type, napi_value key) {
   const ArgSpec& a = op.args[i];
-  if (v.IsUndefined() || v.IsNull()) {
-    if (v.IsUndefined() && a.default_value) return *a.default_value;
+  napi_env env = v.Env();
+  if (type == napi_undefined || type == napi_null) {
+    if (type == napi_undefined && a.default_value) return *a.default_value;
     if (a.optional) return c10::IValue();
-    if (v.IsUndefined()) {
+    if (type == napi_undefined) {
       throw UserError(qualified(op) + "() missing required argument '" + a.name + "' (position " + std::to_string(i + 1) + ")");
     }
     bad_arg(op, i, a.type_str, v);
   }
+  // The common cases first, with one napi_typeof per argument.
+  double d;
+  switch (a.kind) {
+    case Kind::Tensor:
+      if (type == napi_object && handle_of(env, v, key, d)) return inst.handles.get(d);
+      break;
+    case Kind::Int:
+      if (type == napi_number && napi_get_value_double(env, v, &d) == napi_ok && d == static_cast<double>(static_cast<int64_t>(d)) &&
+          std::abs(d) < 9.2233720368547758e18)
+        return c10::IValue(static_cast<int64_t>(d));
+      break;
+    case Kind::Bool:
+      if (type == napi_boolean) {
+        bool b;
+        napi_get_value_bool(env, v, &b);
+        return c10::IValue(b);
+      }
+      break;
+    default:
+      break;
+  }
   switch (a.kind) {
     case Kind::Tensor: {
-      if (v.IsObject() && !v.IsArray()) return tensor_from_js(inst, v, a.name.c_str());
+      if (type == napi_object && !v.IsArray()) return tensor_from_js(inst, v, a.name.c_str());
       c10::Scalar s;
       // A number where a Tensor belongs becomes a wrapped-number tensor, as in Python
       // (so int_tensor + 2.5 promotes to float, and float_tensor + 2 stays float).
@@ -323,6 +353,22 @@ Napi::Value convert_return(Napi::Env env, Instance& inst, const ReturnSpec& r, c
   throw UserError(std::string("torch-node cannot return a value of type ") + v.tagKind() + " yet");
 }
 
+// Borrows an argument stack from the instance's pool, so an op call does not
+// allocate one; nested calls (a getter run during conversion) get their own.
+struct StackLease {
+  Instance& inst;
+  torch::jit::Stack& stack;
+  explicit StackLease(Instance& i) : inst(i), stack(acquire(i)) {}
+  ~StackLease() {
+    stack.clear();  // drops the references the arguments and results held
+    --inst.stack_depth;
+  }
+  static torch::jit::Stack& acquire(Instance& i) {
+    if (i.stack_depth == i.stack_pool.size()) i.stack_pool.push_back(std::make_unique<torch::jit::Stack>());
+    return *i.stack_pool[i.stack_depth++];
+  }
+};
+
 OpSpec& op_at(Instance& inst, const Napi::Value& id) {
   if (!id.IsNumber()) throw UserError("operator id must be a number");
   auto k = id.As<Napi::Number>().Int64Value();
@@ -407,10 +453,14 @@ TN_ENTRY(opCall) {
     throw UserError(qualified(op) + "() takes " + std::to_string(op.args.size()) + " arguments but " +
                     std::to_string(given) + " were given");
   }
-  torch::jit::Stack stack;
-  stack.reserve(std::max(op.args.size(), op.returns.size()));
+  napi_value key = inst.handle_key.Value();
+  StackLease lease(inst);
+  torch::jit::Stack& stack = lease.stack;
   for (size_t i = 0; i < op.args.size(); ++i) {
-    stack.push_back(convert_arg(inst, op, i, i < given ? info[i + 1] : env.Undefined()));
+    napi_valuetype type = napi_undefined;
+    Napi::Value v = i < given ? info[i + 1] : env.Undefined();
+    if (i < given) napi_typeof(env, v, &type);
+    stack.push_back(convert_arg(inst, op, i, v, type, key));
   }
   op.handle.callBoxed(&stack);
   if (op.returns.size() == 1) {
