@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Test files run in parallel child processes: each loads its own copy of the addon.
     pool: 'forks',
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

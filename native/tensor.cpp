@@ -77,6 +77,27 @@ TN_ENTRY(toBytes) {
   return ab;
 }
 
+// dataView(t) -> an ArrayBuffer over t's own memory (no copy), or null when t is not a
+// contiguous, dense CPU tensor. The buffer holds a reference to the tensor, so its memory
+// stays valid while the buffer lives, even after dispose().
+TN_ENTRY(dataView) {
+  Napi::Env env = info.Env();
+  const at::Tensor& t = arg_tensor(info, 0);
+  if (!t.device().is_cpu() || t.layout() != c10::kStrided || !t.is_contiguous() || t.is_conj() || t.is_neg() || t.nbytes() == 0) {
+    return env.Null();
+  }
+  auto* owner = new at::Tensor(t);
+  napi_value ab;
+  napi_status st = napi_create_external_arraybuffer(
+      env, t.data_ptr(), t.nbytes(),
+      [](napi_env, void*, void* hint) { delete static_cast<at::Tensor*>(hint); }, owner, &ab);
+  if (st != napi_ok) {
+    delete owner;
+    return env.Null();  // e.g. a runtime that forbids external buffers: the caller copies instead
+  }
+  return Napi::Value(env, ab);
+}
+
 // release(handle) -> whether this call freed it (false when already released).
 TN_ENTRY(release) {
   if (!info[0].IsNumber()) return Napi::Boolean::New(info.Env(), false);
@@ -194,6 +215,7 @@ TN_ENTRY(item) {
 void register_tensor(Napi::Env env, Napi::Object exports) {
   exports.Set("fromBytes", Napi::Function::New(env, fromBytes, "fromBytes"));
   exports.Set("toBytes", Napi::Function::New(env, toBytes, "toBytes"));
+  exports.Set("dataView", Napi::Function::New(env, dataView, "dataView"));
   exports.Set("release", Napi::Function::New(env, release, "release"));
   exports.Set("isLive", Napi::Function::New(env, isLive, "isLive"));
   exports.Set("memoryStats", Napi::Function::New(env, memoryStats, "memoryStats"));
