@@ -5,7 +5,7 @@ export type StateDictMetadata = Map<string, Record<string, unknown>>;
 
 export class OrderedDict<K = string, V = unknown> extends Map<K, V> {
   /** Per-module-prefix metadata ({'': {version: 1}, 'layer1': {version: 1}}), as PyTorch's state_dict()._metadata. */
-  _metadata?: StateDictMetadata;
+  declare _metadata?: StateDictMetadata;
 
   constructor(entries?: Iterable<readonly [K, V]> | null) {
     super(entries ?? undefined);

@@ -2,6 +2,7 @@
 #include <napi.h>
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
+#include <ATen/Parallel.h>
 #include "errors.h"
 #include "instance.h"
 
@@ -10,6 +11,8 @@ namespace tn {
 void register_tensor(Napi::Env env, Napi::Object exports);
 void register_autograd(Napi::Env env, Napi::Object exports);
 void register_cuda(Napi::Env env, Napi::Object exports);
+void register_jit(Napi::Env env, Napi::Object exports);
+void register_serialization(Napi::Env env, Napi::Object exports);
 
 Instance& instance(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
 
@@ -100,10 +103,15 @@ c10::Device device_from_js(const Napi::Value& v) {
 }
 
 const at::Tensor& tensor_from_js(Instance& inst, const Napi::Value& v, const char* what) {
-  if (v.IsNumber()) return inst.handles.get(v.As<Napi::Number>().DoubleValue());
-  if (v.IsObject()) {
-    Napi::Value h = v.As<Napi::Object>().Get(inst.handle_key.Value());
-    if (h.IsNumber()) return inst.handles.get(h.As<Napi::Number>().DoubleValue());
+  napi_env env = v.Env();
+  napi_valuetype type;
+  napi_typeof(env, v, &type);
+  double d;
+  if (type == napi_number && napi_get_value_double(env, v, &d) == napi_ok) return inst.handles.get(d);
+  if (type == napi_object) {
+    napi_value h;
+    if (napi_get_property(env, v, inst.handle_key.Value(), &h) == napi_ok && napi_get_value_double(env, h, &d) == napi_ok)
+      return inst.handles.get(d);
   }
   throw UserError(std::string("argument '") + what + "' must be Tensor, not " + js_type_name(v));
 }
@@ -120,6 +128,9 @@ TN_ENTRY(setKeys) {
 }  // namespace tn
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // As Python's torch does on import: without it oneDNN starts with OpenMP's default
+  // thread count, and the first convolutions sum in a different order than Python's.
+  at::init_num_threads();
   auto* inst = new tn::Instance(env);
   exports.Set("setKeys", Napi::Function::New(env, tn::setKeys, "setKeys"));
   inst->generators.emplace_back();  // index 0: "no generator"
@@ -128,6 +139,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tn::register_tensor(env, exports);
   tn::register_autograd(env, exports);
   tn::register_cuda(env, exports);
+  tn::register_jit(env, exports);
+  tn::register_serialization(env, exports);
   return exports;
 }
 

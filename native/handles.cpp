@@ -79,6 +79,7 @@ bool HandleTable::release(double handle) {
 
 void HandleTable::report_memory(int64_t delta) {
   unreported_ += delta;
+  if (defer_depth_ > 0) return;
   if (unreported_ >= kReportStep || unreported_ <= -kReportStep) {
     int64_t result;
     napi_adjust_external_memory(env_, unreported_, &result);

@@ -29,6 +29,15 @@ class HandleTable {
   // Releases the handle; returns false when it was already released.
   bool release(double handle);
 
+  // While deferred (calls nest), byte changes accumulate without telling V8; the
+  // outermost resume reports them in one step. torch.load defers while it creates
+  // a checkpoint's tensors: V8 reacting to each one (GC after GC that can free
+  // nothing, since every tensor is kept) costs more than the load itself.
+  void defer_reporting() { ++defer_depth_; }
+  void resume_reporting() {
+    if (defer_depth_ > 0 && --defer_depth_ == 0) report_memory(0);
+  }
+
   int64_t live_count() const { return live_; }
   int64_t live_bytes() const { return live_bytes_; }
   int64_t peak_count() const { return peak_; }
@@ -49,6 +58,7 @@ class HandleTable {
   int64_t peak_ = 0;
   int64_t live_bytes_ = 0;
   int64_t unreported_ = 0;  // bytes not yet passed to V8's external-memory counter
+  int defer_depth_ = 0;
 };
 
 }  // namespace tn

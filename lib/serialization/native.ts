@@ -1,0 +1,33 @@
+// The native entry points serialization uses (native/serialization.cpp), typed here
+// so lib/native.ts stays as it is.
+import { native, type Handle } from '../native.js';
+
+export interface SerializationNative {
+  /** A new 1-D tensor of nbytes / itemsize elements, filled by pread(fd, offset): the bytes land in its storage directly. */
+  readFileInto(fd: number, offset: number, nbytes: number, dtype: string): Handle;
+  /** Reverses each `unit`-byte group of a contiguous CPU tensor in place. */
+  byteswap_(t: object, unit: number): void;
+  /** [key shared by all tensors on that storage, storage bytes, storage offset in elements, itemsize]. */
+  storageInfo(t: object): [number, number, number, number];
+  /** Writes t's whole storage at position; returns its CRC-32. */
+  writeStorage(fd: number, t: object, position: number): number;
+  /** A copy of t's whole storage. */
+  storageBytes(t: object): ArrayBuffer;
+  crc32(bytes: Uint8Array, init?: number): number;
+  /** true: hold back V8 external-memory reports (calls nest); false: resume, reporting what accumulated. */
+  deferMemoryReports(defer: boolean): void;
+  /** The bytes V8 has been told about through napi_adjust_external_memory. */
+  externalMemory(): number;
+}
+
+export const snative = native as unknown as SerializationNative;
+
+/** Runs fn with V8's external-memory reports held back and reported in one step after it. */
+export function withDeferredMemoryReports<T>(fn: () => T): T {
+  snative.deferMemoryReports(true);
+  try {
+    return fn();
+  } finally {
+    snative.deferMemoryReports(false);
+  }
+}

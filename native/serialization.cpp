@@ -1,0 +1,243 @@
+// Serialization support: moving storage bytes between files and tensors
+// without a detour through JS memory. torch.load reads each storage once,
+// straight from the file into a fresh tensor's memory (readFileInto);
+// torch.save writes each storage once, straight from its memory into the file
+// (writeStorage), computing the zip CRC-32 on the way. The zip and pickle
+// logic lives in lib/serialization/.
+#include <ATen/ATen.h>
+#include <c10/core/StorageImpl.h>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "errors.h"
+#include "instance.h"
+
+namespace tn {
+namespace {
+
+// ---- CRC-32 (zip's polynomial 0xEDB88320), slicing by 8 -----------------------
+
+struct Crc32Tables {
+  uint32_t t[8][256];
+  Crc32Tables() {
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (0xEDB88320u ^ (c >> 1)) : (c >> 1);
+      t[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; ++i) {
+      for (int s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFF];
+    }
+  }
+};
+const Crc32Tables& crc_tables() {
+  static const Crc32Tables tables;
+  return tables;
+}
+
+uint32_t crc32_update(uint32_t crc, const uint8_t* p, size_t n) {
+  const auto& T = crc_tables().t;
+  crc = ~crc;
+  while (n >= 8) {
+    uint32_t lo = (static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
+                   static_cast<uint32_t>(p[3]) << 24) ^ crc;
+    uint32_t hi = static_cast<uint32_t>(p[4]) | static_cast<uint32_t>(p[5]) << 8 | static_cast<uint32_t>(p[6]) << 16 |
+                  static_cast<uint32_t>(p[7]) << 24;
+    crc = T[7][lo & 0xFF] ^ T[6][(lo >> 8) & 0xFF] ^ T[5][(lo >> 16) & 0xFF] ^ T[4][lo >> 24] ^ T[3][hi & 0xFF] ^
+          T[2][(hi >> 8) & 0xFF] ^ T[1][(hi >> 16) & 0xFF] ^ T[0][hi >> 24];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) crc = T[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
+
+// ---- argument helpers ------------------------------------------------------------
+
+int64_t int_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* what) {
+  if (!info[i].IsNumber()) throw UserError(std::string(fn) + "(): " + what + " must be a non-negative integer, got " + js_type_name(info[i]));
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 9007199254740991.0 || d != static_cast<double>(static_cast<int64_t>(d))) {
+    throw UserError(std::string(fn) + "(): " + what + " must be a non-negative integer, got " + std::to_string(d));
+  }
+  return static_cast<int64_t>(d);
+}
+
+int fd_arg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  int64_t fd = int_arg(info, i, fn, "fd");
+  if (fd > 0x7FFFFFFF) throw UserError(std::string(fn) + "(): bad file descriptor");
+  return static_cast<int>(fd);
+}
+
+void pread_all(int fd, uint8_t* dst, int64_t nbytes, int64_t offset) {
+  int64_t done = 0;
+  while (done < nbytes) {
+    size_t chunk = static_cast<size_t>(std::min<int64_t>(nbytes - done, int64_t{1} << 30));
+    ssize_t r = ::pread(fd, dst + done, chunk, static_cast<off_t>(offset + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw UserError(std::string("read failed at offset ") + std::to_string(offset + done) + ": " + std::strerror(errno));
+    }
+    if (r == 0) {
+      throw UserError("unexpected end of file: the file is truncated (wanted " + std::to_string(nbytes) + " bytes at offset " +
+                      std::to_string(offset) + ", the file ends after " + std::to_string(done) + " of them)");
+    }
+    done += r;
+  }
+}
+
+void pwrite_all(int fd, const uint8_t* src, int64_t nbytes, int64_t offset) {
+  int64_t done = 0;
+  while (done < nbytes) {
+    size_t chunk = static_cast<size_t>(std::min<int64_t>(nbytes - done, int64_t{1} << 30));
+    ssize_t r = ::pwrite(fd, src + done, chunk, static_cast<off_t>(offset + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw UserError(std::string("write failed at offset ") + std::to_string(offset + done) + ": " + std::strerror(errno));
+    }
+    if (r == 0) throw UserError("write failed: no progress (disk full?)");
+    done += r;
+  }
+}
+
+void byteswap_inplace(uint8_t* p, int64_t nbytes, int64_t unit) {
+  if (unit <= 1) return;
+  for (int64_t i = 0; i + unit <= nbytes; i += unit) {
+    for (int64_t a = 0, b = unit - 1; a < b; ++a, --b) std::swap(p[i + a], p[i + b]);
+  }
+}
+
+// The whole storage behind t as a CPU byte tensor (t's own memory when t is on the CPU).
+at::Tensor storage_as_cpu_bytes(const at::Tensor& t) {
+  if (!t.defined() || !t.has_storage()) throw UserError("this tensor has no storage (sparse, meta or a wrapper tensor): it cannot be saved");
+  const c10::Storage& s = t.storage();
+  int64_t nbytes = static_cast<int64_t>(s.nbytes());
+  at::Tensor bytes = at::empty({0}, t.options().dtype(at::kByte)).set_(s, 0, {nbytes}, {1});
+  if (!bytes.device().is_cpu()) bytes = bytes.to(at::kCPU);
+  return bytes;
+}
+
+}  // namespace
+
+// readFileInto(fd, offset, nbytes, dtype) -> handle of a new 1-D tensor of nbytes/itemsize
+// elements whose memory is filled by pread from the file: the bytes are read once, into the storage.
+TN_ENTRY(readFileInto) {
+  Napi::Env env = info.Env();
+  int fd = fd_arg(info, 0, "readFileInto");
+  int64_t offset = int_arg(info, 1, "readFileInto", "offset");
+  int64_t nbytes = int_arg(info, 2, "readFileInto", "nbytes");
+  if (!info[3].IsString()) throw UserError("readFileInto(): dtype must be a string");
+  c10::ScalarType dtype = scalar_type_from_name(info[3].As<Napi::String>().Utf8Value());
+  int64_t itemsize = static_cast<int64_t>(c10::elementSize(dtype));
+  if (nbytes % itemsize != 0) {
+    throw UserError("readFileInto(): " + std::to_string(nbytes) + " bytes is not a whole number of " + scalar_type_name(dtype) + " elements");
+  }
+  // Refuse sizes the file cannot hold before allocating anything.
+  struct stat st;
+  int64_t end = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<int64_t>(st.st_size) : -1;
+  if (end >= 0 && offset + nbytes > end) {
+    throw UserError("unexpected end of file: the file is truncated (wanted " + std::to_string(nbytes) + " bytes at offset " +
+                    std::to_string(offset) + ", the file has " + std::to_string(end) + ")");
+  }
+  at::Tensor t = at::empty({nbytes / itemsize}, at::TensorOptions().dtype(dtype));
+  if (nbytes) pread_all(fd, static_cast<uint8_t*>(t.data_ptr()), nbytes, offset);
+  return tensor_to_js(env, instance(env), std::move(t));
+}
+
+// byteswap_(t, unit): reverses each unit-byte group of a contiguous CPU tensor in place
+// (files written on big-endian machines; complex numbers swap each half: unit = itemsize / 2).
+TN_ENTRY(byteswap_) {
+  at::Tensor t = tensor_from_js(instance(info.Env()), info[0], "self");
+  int64_t unit = int_arg(info, 1, "byteswap_", "unit");
+  if (!t.device().is_cpu() || !t.is_contiguous()) throw UserError("byteswap_(): expected a contiguous CPU tensor");
+  byteswap_inplace(static_cast<uint8_t*>(t.data_ptr()), static_cast<int64_t>(t.nbytes()), unit);
+  return info.Env().Undefined();
+}
+
+// storageInfo(t) -> [key, storageNbytes, storageOffset (elements), itemsize]. The key is the same
+// number for every tensor that shares t's storage (views, tied weights) while they live.
+TN_ENTRY(storageInfo) {
+  Napi::Env env = info.Env();
+  const at::Tensor& t = tensor_from_js(instance(env), info[0], "self");
+  if (!t.defined() || !t.has_storage()) throw UserError("this tensor has no storage (sparse, meta or a wrapper tensor): it cannot be saved");
+  const c10::Storage& s = t.storage();
+  auto arr = Napi::Array::New(env, 4);
+  arr.Set(0u, Napi::Number::New(env, static_cast<double>(reinterpret_cast<uintptr_t>(s.unsafeGetStorageImpl()))));
+  arr.Set(1u, Napi::Number::New(env, static_cast<double>(s.nbytes())));
+  arr.Set(2u, Napi::Number::New(env, static_cast<double>(t.storage_offset())));
+  arr.Set(3u, Napi::Number::New(env, static_cast<double>(t.element_size())));
+  return arr;
+}
+
+// writeStorage(fd, t, position) -> CRC-32 of the bytes written: t's whole storage, written
+// from its own memory (copied to the CPU first when t lives elsewhere) at position.
+TN_ENTRY(writeStorage) {
+  Napi::Env env = info.Env();
+  int fd = fd_arg(info, 0, "writeStorage");
+  const at::Tensor& t = tensor_from_js(instance(env), info[1], "self");
+  int64_t position = int_arg(info, 2, "writeStorage", "position");
+  at::Tensor bytes = storage_as_cpu_bytes(t);
+  int64_t nbytes = bytes.numel();
+  const uint8_t* p = nbytes ? static_cast<const uint8_t*>(bytes.data_ptr()) : nullptr;
+  uint32_t crc = 0;
+  // Interleave CRC and write per chunk so each chunk is still in cache when written.
+  constexpr int64_t kChunk = int64_t{4} << 20;
+  for (int64_t off = 0; off < nbytes; off += kChunk) {
+    int64_t n = std::min(kChunk, nbytes - off);
+    crc = crc32_update(crc, p + off, static_cast<size_t>(n));
+    pwrite_all(fd, p + off, n, position + off);
+  }
+  return Napi::Number::New(env, static_cast<double>(crc));
+}
+
+// storageBytes(t) -> ArrayBuffer: a copy of t's whole storage (for writing to streams).
+TN_ENTRY(storageBytes) {
+  Napi::Env env = info.Env();
+  const at::Tensor& t = tensor_from_js(instance(env), info[0], "self");
+  at::Tensor bytes = storage_as_cpu_bytes(t);
+  auto ab = Napi::ArrayBuffer::New(env, static_cast<size_t>(bytes.numel()));
+  if (bytes.numel()) std::memcpy(ab.Data(), bytes.data_ptr(), static_cast<size_t>(bytes.numel()));
+  return ab;
+}
+
+// crc32(bytes, init = 0) -> number (for Node versions without zlib.crc32).
+TN_ENTRY(crc32) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw UserError("crc32(): expected a Uint8Array or Buffer");
+  auto ta = info[0].As<Napi::TypedArray>();
+  uint32_t init = info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 0;
+  const uint8_t* p = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  return Napi::Number::New(env, static_cast<double>(crc32_update(init, p, ta.ByteLength())));
+}
+
+// deferMemoryReports(true | false): brackets the creation of many tensors at once
+// (a checkpoint load) so V8 hears about their bytes in one step at the end.
+TN_ENTRY(deferMemoryReports) {
+  HandleTable& h = instance(info.Env()).handles;
+  if (info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value()) h.defer_reporting();
+  else h.resume_reporting();
+  return info.Env().Undefined();
+}
+
+// externalMemory() -> bytes V8 has been told about through napi_adjust_external_memory
+// (process.memoryUsage().external does not include them).
+TN_ENTRY(externalMemory) {
+  int64_t total = 0;
+  napi_adjust_external_memory(info.Env(), 0, &total);
+  return Napi::Number::New(info.Env(), static_cast<double>(total));
+}
+
+void register_serialization(Napi::Env env, Napi::Object exports) {
+  exports.Set("externalMemory", Napi::Function::New(env, externalMemory, "externalMemory"));
+  exports.Set("deferMemoryReports", Napi::Function::New(env, deferMemoryReports, "deferMemoryReports"));
+  exports.Set("readFileInto", Napi::Function::New(env, readFileInto, "readFileInto"));
+  exports.Set("byteswap_", Napi::Function::New(env, byteswap_, "byteswap_"));
+  exports.Set("storageInfo", Napi::Function::New(env, storageInfo, "storageInfo"));
+  exports.Set("writeStorage", Napi::Function::New(env, writeStorage, "writeStorage"));
+  exports.Set("storageBytes", Napi::Function::New(env, storageBytes, "storageBytes"));
+  exports.Set("crc32", Napi::Function::New(env, crc32, "crc32"));
+}
+
+}  // namespace tn
