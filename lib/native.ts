@@ -39,6 +39,7 @@ export interface NativeAddon {
 
   fromBytes(bytes: ArrayBufferView | ArrayBuffer, dtype: string, shape: readonly number[]): Handle;
   toBytes(t: object): ArrayBuffer;
+  dataView(t: object): ArrayBuffer | null;
   release(h: Handle): boolean;
   isLive(h: Handle): boolean;
   memoryStats(): { liveTensors: number; liveBytes: number; peakTensors: number };

@@ -3,7 +3,7 @@
 import { inspect } from 'node:util';
 import { Op, op, registerTensorClass, wrap } from './bridge.js';
 import { device, type DeviceLike } from './device.js';
-import { type AnyTypedArray, type dtype, isDtype, parseDtype, viewBytes } from './dtype.js';
+import { type AnyTypedArray, type dtype, isDtype, itemsize, parseDtype, viewBytes } from './dtype.js';
 import { finalizer, track } from './memory.js';
 import { HANDLE, native } from './native.js';
 import { tensorRepr, type DTypeName } from './tensor_str.js';
@@ -27,6 +27,18 @@ export interface ToOptions {
   memory_format?: string;
 }
 
+/** The keyword argument of sum/mean/prod. */
+export interface ReduceOptions {
+  dtype?: dtype | null;
+}
+
+/** Keyword arguments of std/var: correction (or Python's older unbiased) and keepdim. */
+export interface VarianceOptions {
+  correction?: number;
+  unbiased?: boolean;
+  keepdim?: boolean;
+}
+
 export interface BackwardOptions {
   retain_graph?: boolean;
   create_graph?: boolean;
@@ -48,19 +60,20 @@ const OPS = {
   add: op('add', 'Tensor'), add_: op('add_', 'Tensor'),
   sub: op('sub', 'Tensor'), sub_: op('sub_', 'Tensor'),
   mul: op('mul', 'Tensor'), mul_: op('mul_', 'Tensor'),
-  div: op('div', 'Tensor'), div_: op('div_', 'Tensor'), divMode: op('div', 'Tensor_mode'),
+  div: op('div', 'Tensor'), div_: op('div_', 'Tensor'), divMode: op('div', 'Tensor_mode'), divMode_: op('div_', 'Tensor_mode'),
   powScalar: op('pow', 'Tensor_Scalar'), powTensor: op('pow', 'Tensor_Tensor'),
   matmul: op('matmul'), mm: op('mm'), bmm: op('bmm'), dot: op('dot'),
   neg: op('neg'), abs: op('abs'), exp: op('exp'), log: op('log'), sqrt: op('sqrt'), rsqrt: op('rsqrt'),
   sin: op('sin'), cos: op('cos'), tanh: op('tanh'), sigmoid: op('sigmoid'), relu: op('relu'),
   square: op('square'), reciprocal: op('reciprocal'), sign: op('sign'),
-  floor: op('floor'), ceil: op('ceil'), round: op('round'),
-  clamp: op('clamp'), clamp_: op('clamp_'),
+  floor: op('floor'), ceil: op('ceil'), round: op('round'), roundDecimals: op('round', 'decimals'),
+  clamp: op('clamp'), clamp_: op('clamp_'), clampT: op('clamp', 'Tensor'), clampT_: op('clamp_', 'Tensor'),
   sum: op('sum'), sumDim: op('sum', 'dim_IntList'),
   mean: op('mean'), meanDim: op('mean', 'dim'),
   prod: op('prod'), prodDim: op('prod', 'dim_int'),
-  max: op('max'), maxDim: op('max', 'dim'), maximum: op('maximum'),
-  min: op('min'), minDim: op('min', 'dim'), minimum: op('minimum'),
+  max: op('max'), maxDim: op('max', 'dim'), maxOther: op('max', 'other'), maximum: op('maximum'),
+  min: op('min'), minDim: op('min', 'dim'), minOther: op('min', 'other'), minimum: op('minimum'),
+  mT: op('mT'), mH: op('mH'), H: op('matrix_H'), real: op('real'), imag: op('imag'),
   argmax: op('argmax'), argmin: op('argmin'),
   std: op('std', 'correction'), var: op('var', 'correction'),
   all: op('all'), allDim: op('all', 'dim'), any: op('any'), anyDim: op('any', 'dim'),
@@ -85,8 +98,18 @@ export class Tensor {
   /** @internal Tensors are made by torch.* functions and ops, never constructed directly. */
   constructor(handle: number) {
     this[HANDLE] = handle;
-    finalizer.register(this, handle, this);
-    track(this);
+    if (!track(this)) this.adoptByGC();
+  }
+
+  /** @internal Whether the FinalizationRegistry holds a record for this tensor. */
+  private gcOwned = false;
+
+  /** @internal See memory.ts: lets the garbage collector free this tensor if it is dropped undisposed. */
+  adoptByGC(): void {
+    if (!this.gcOwned && this[HANDLE] >= 0) {
+      finalizer.register(this, this[HANDLE], this);
+      this.gcOwned = true;
+    }
   }
 
   // ---- lifetime -----------------------------------------------------------
@@ -98,7 +121,7 @@ export class Tensor {
       native.release(h);
       this[HANDLE] = -1;
       // Drop the finalizer record now: in a long synchronous loop its cleanup never gets to run.
-      finalizer.unregister(this);
+      if (this.gcOwned) finalizer.unregister(this);
     }
   }
   [Symbol.dispose](): void {
@@ -146,8 +169,21 @@ export class Tensor {
   numel(): number {
     return native.numel(this);
   }
+  /** Alias of numel(). */
+  nelement(): number {
+    return native.numel(this);
+  }
+  /** Alias of dim(). */
+  ndimension(): number {
+    return native.dim(this);
+  }
+  /** The CUDA device index, or -1 for CPU tensors. */
+  get_device(): number {
+    const d = native.device(this);
+    return d.startsWith('cuda') ? Number(d.split(':')[1] ?? 0) : -1;
+  }
   element_size(): number {
-    return viewBytes(this.dtype, new ArrayBuffer(0)).BYTES_PER_ELEMENT;
+    return itemsize(this.dtype);
   }
   is_contiguous(): boolean {
     return native.isContiguous(this);
@@ -205,6 +241,16 @@ export class Tensor {
   /** The elements, row-major, copied into a TypedArray (float16/bfloat16 as raw bits, complex interleaved). */
   toTypedArray(): AnyTypedArray {
     return viewBytes(this.dtype, native.toBytes(this));
+  }
+
+  /**
+   * The elements as a TypedArray that shares this tensor's memory when it is a
+   * contiguous CPU tensor (writes go both ways, like Python's t.numpy()), else a copy.
+   * The view keeps the memory alive on its own, also after dispose().
+   */
+  asTypedArray(): AnyTypedArray {
+    const buf = native.dataView(this);
+    return viewBytes(this.dtype, buf ?? native.toBytes(this));
   }
 
   /** A Python number (int64 beyond 2^53 rounds; bool tensors give true/false). */
@@ -271,8 +317,9 @@ export class Tensor {
     if (options?.rounding_mode) return OPS.divMode.t(this, other, options.rounding_mode);
     return OPS.div.t(this, other);
   }
-  div_(other: TensorOrScalar): this {
-    OPS.div_.call(this, other);
+  div_(other: TensorOrScalar, options?: { rounding_mode?: 'trunc' | 'floor' | null }): this {
+    if (options?.rounding_mode) OPS.divMode_.call(this, other, options.rounding_mode);
+    else OPS.div_.call(this, other);
     return this;
   }
   pow(exponent: TensorOrScalar): Tensor {
@@ -306,19 +353,29 @@ export class Tensor {
   sign(): Tensor { return OPS.sign.t(this); }
   floor(): Tensor { return OPS.floor.t(this); }
   ceil(): Tensor { return OPS.ceil.t(this); }
-  round(): Tensor { return OPS.round.t(this); }
-  clamp(min?: Scalar | null, max?: Scalar | null): Tensor {
+  round(options?: { decimals?: number }): Tensor {
+    return options?.decimals !== undefined ? OPS.roundDecimals.t(this, options.decimals) : OPS.round.t(this);
+  }
+  /** clamp(min, max) with numbers, or with tensors (broadcast elementwise bounds). */
+  clamp(min?: Scalar | null, max?: Scalar | null): Tensor;
+  clamp(min?: Tensor | null, max?: Tensor | null): Tensor;
+  clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
+    if (min instanceof Tensor || max instanceof Tensor) return OPS.clampT.t(this, min ?? null, max ?? null);
     return OPS.clamp.t(this, min ?? null, max ?? null);
   }
-  clamp_(min?: Scalar | null, max?: Scalar | null): this {
-    OPS.clamp_.call(this, min ?? null, max ?? null);
+  clamp_(min?: Scalar | null, max?: Scalar | null): this;
+  clamp_(min?: Tensor | null, max?: Tensor | null): this;
+  clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): this {
+    if (min instanceof Tensor || max instanceof Tensor) OPS.clampT_.call(this, min ?? null, max ?? null);
+    else OPS.clamp_.call(this, min ?? null, max ?? null);
     return this;
   }
-  softmax(dim: number, options?: { dtype?: dtype }): Tensor {
-    return OPS.softmax.t(this, dim, options?.dtype);
+  /** softmax(dim, dtype?) as in Python (dtype positional or as { dtype }). */
+  softmax(dim: number, dtype?: dtype | null | { dtype?: dtype | null }): Tensor {
+    return OPS.softmax.t(this, dim, dtypeArg(dtype));
   }
-  log_softmax(dim: number, options?: { dtype?: dtype }): Tensor {
-    return OPS.log_softmax.t(this, dim, options?.dtype);
+  log_softmax(dim: number, dtype?: dtype | null | { dtype?: dtype | null }): Tensor {
+    return OPS.log_softmax.t(this, dim, dtypeArg(dtype));
   }
 
   // ---- comparison ---------------------------------------------------------
@@ -335,28 +392,46 @@ export class Tensor {
 
   // ---- reductions ---------------------------------------------------------
 
-  sum(dim?: number | number[] | null, keepdim = false, options?: { dtype?: dtype }): Tensor {
-    if (dim === undefined || dim === null) return OPS.sum.t(this, options?.dtype);
-    return OPS.sumDim.t(this, dim, keepdim, options?.dtype);
+  /** sum(), sum(dim, keepdim?), each with an optional trailing { dtype } (it may also stand in for dim or keepdim). */
+  sum(options?: ReduceOptions): Tensor;
+  sum(dim: number | readonly number[] | null, options?: ReduceOptions): Tensor;
+  sum(dim: number | readonly number[] | null, keepdim?: boolean, options?: ReduceOptions): Tensor;
+  sum(dim?: number | readonly number[] | null | ReduceOptions, keepdim?: boolean | ReduceOptions, options?: ReduceOptions): Tensor {
+    const [d, k, o] = reduceArgs(dim, keepdim, options);
+    return d === null ? OPS.sum.t(this, o?.dtype) : OPS.sumDim.t(this, d, k, o?.dtype);
   }
-  mean(dim?: number | number[] | null, keepdim = false, options?: { dtype?: dtype }): Tensor {
-    if (dim === undefined || dim === null) return OPS.mean.t(this, options?.dtype);
-    return OPS.meanDim.t(this, dim, keepdim, options?.dtype);
+  /** mean(), mean(dim, keepdim?), each with an optional trailing { dtype }. */
+  mean(options?: ReduceOptions): Tensor;
+  mean(dim: number | readonly number[] | null, options?: ReduceOptions): Tensor;
+  mean(dim: number | readonly number[] | null, keepdim?: boolean, options?: ReduceOptions): Tensor;
+  mean(dim?: number | readonly number[] | null | ReduceOptions, keepdim?: boolean | ReduceOptions, options?: ReduceOptions): Tensor {
+    const [d, k, o] = reduceArgs(dim, keepdim, options);
+    return d === null ? OPS.mean.t(this, o?.dtype) : OPS.meanDim.t(this, d, k, o?.dtype);
   }
-  prod(dim?: number | null, keepdim = false, options?: { dtype?: dtype }): Tensor {
-    if (dim === undefined || dim === null) return OPS.prod.t(this, options?.dtype);
-    return OPS.prodDim.t(this, dim, keepdim, options?.dtype);
+  /** prod(), prod(dim, keepdim?), each with an optional trailing { dtype }. */
+  prod(options?: ReduceOptions): Tensor;
+  prod(dim: number | null, options?: ReduceOptions): Tensor;
+  prod(dim: number | null, keepdim?: boolean, options?: ReduceOptions): Tensor;
+  prod(dim?: number | null | ReduceOptions, keepdim?: boolean | ReduceOptions, options?: ReduceOptions): Tensor {
+    const [d, k, o] = reduceArgs(dim, keepdim, options);
+    return d === null ? OPS.prod.t(this, o?.dtype) : OPS.prodDim.t(this, d, k, o?.dtype);
   }
+  /** max() -> the largest element; max(dim, keepdim) -> (values, indices); max(other) -> elementwise maximum. */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | ValuesIndices {
+  max(other: Tensor): Tensor;
+  max(dim?: number | Tensor, keepdim = false): Tensor | ValuesIndices {
     if (dim === undefined) return OPS.max.t(this);
+    if (dim instanceof Tensor) return OPS.maxOther.t(this, dim);
     return valuesIndices(OPS.maxDim.call(this, dim, keepdim));
   }
+  /** min() -> the smallest element; min(dim, keepdim) -> (values, indices); min(other) -> elementwise minimum. */
   min(): Tensor;
   min(dim: number, keepdim?: boolean): ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | ValuesIndices {
+  min(other: Tensor): Tensor;
+  min(dim?: number | Tensor, keepdim = false): Tensor | ValuesIndices {
     if (dim === undefined) return OPS.min.t(this);
+    if (dim instanceof Tensor) return OPS.minOther.t(this, dim);
     return valuesIndices(OPS.minDim.call(this, dim, keepdim));
   }
   argmax(dim?: number | null, keepdim = false): Tensor {
@@ -365,11 +440,21 @@ export class Tensor {
   argmin(dim?: number | null, keepdim = false): Tensor {
     return OPS.argmin.t(this, dim ?? null, keepdim);
   }
-  std(dim?: number | number[] | null, options?: { correction?: number; unbiased?: boolean; keepdim?: boolean }): Tensor {
-    return OPS.std.t(this, dim ?? null, correctionOf(options), options?.keepdim ?? false);
+  /** std(), std(unbiased), std(dim, unbiased?, keepdim?), std(dim, { correction, unbiased, keepdim }). */
+  std(unbiased: boolean): Tensor;
+  std(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): Tensor;
+  std(dim: number | readonly number[] | null | undefined, options: VarianceOptions): Tensor;
+  std(dim?: number | readonly number[] | null | boolean, unbiased?: boolean | VarianceOptions, keepdim?: boolean): Tensor {
+    const [d, c, k] = varianceArgs(dim, unbiased, keepdim);
+    return OPS.std.t(this, d, c, k);
   }
-  var(dim?: number | number[] | null, options?: { correction?: number; unbiased?: boolean; keepdim?: boolean }): Tensor {
-    return OPS.var.t(this, dim ?? null, correctionOf(options), options?.keepdim ?? false);
+  /** var(), var(unbiased), var(dim, unbiased?, keepdim?), var(dim, { correction, unbiased, keepdim }). */
+  var(unbiased: boolean): Tensor;
+  var(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): Tensor;
+  var(dim: number | readonly number[] | null | undefined, options: VarianceOptions): Tensor;
+  var(dim?: number | readonly number[] | null | boolean, unbiased?: boolean | VarianceOptions, keepdim?: boolean): Tensor {
+    const [d, c, k] = varianceArgs(dim, unbiased, keepdim);
+    return OPS.var.t(this, d, c, k);
   }
   all(dim?: number, keepdim = false): Tensor {
     return dim === undefined ? OPS.all.t(this) : OPS.allDim.t(this, dim, keepdim);
@@ -407,6 +492,26 @@ export class Tensor {
   get T(): Tensor {
     const n = this.dim();
     return n < 2 ? this.detachedAlias() : this.permute([...Array(n).keys()].reverse());
+  }
+  /** The last two dimensions transposed (a view). */
+  get mT(): Tensor {
+    return OPS.mT.t(this);
+  }
+  /** The conjugate transpose of the last two dimensions. */
+  get mH(): Tensor {
+    return OPS.mH.t(this);
+  }
+  /** The conjugate transpose of a matrix. */
+  get H(): Tensor {
+    return OPS.H.t(this);
+  }
+  /** The real part (a view; the tensor itself for real dtypes). */
+  get real(): Tensor {
+    return OPS.real.t(this);
+  }
+  /** The imaginary part (a view); complex tensors only. */
+  get imag(): Tensor {
+    return OPS.imag.t(this);
   }
   squeeze(dim?: number): Tensor {
     return dim === undefined ? OPS.squeeze.t(this) : OPS.squeezeDim.t(this, dim);
@@ -465,7 +570,13 @@ export class Tensor {
     return opts.copy ? this.clone() : this.detachedAlias();
   }
   cpu(): Tensor { return this.to('cpu'); }
-  cuda(index?: number): Tensor { return this.to(index === undefined ? 'cuda' : `cuda:${index}`); }
+  /** A copy on a CUDA device; without CUDA, an error saying so (as Python's "Torch not compiled with CUDA enabled"). */
+  cuda(index?: number): Tensor {
+    if (native.cudaDeviceCount() === 0) {
+      throw new Error('Torch not compiled with CUDA enabled, or no CUDA device is visible: this libtorch has no CUDA device to copy to (torch.cuda.is_available() is false)');
+    }
+    return this.to(index === undefined ? 'cuda' : `cuda:${index}`);
+  }
   float(): Tensor { return this.to('float32'); }
   double(): Tensor { return this.to('float64'); }
   half(): Tensor { return this.to('float16'); }
@@ -476,12 +587,18 @@ export class Tensor {
   char(): Tensor { return this.to('int8'); }
   byte(): Tensor { return this.to('uint8'); }
   bool(): Tensor { return this.to('bool'); }
-  /** type() -> 'torch.FloatTensor'; type(dtype) converts. */
+  /** type() -> 'torch.FloatTensor'; type(dtype) and type('torch.DoubleTensor') convert. */
   type(): string;
-  type(dtype: dtype): Tensor;
-  type(d?: dtype): string | Tensor {
-    if (d !== undefined) return this.to(d);
-    return legacyTypeName(this.dtype, this.is_cuda);
+  type(dtype: dtype | LegacyTensorType, options?: { non_blocking?: boolean }): Tensor;
+  type(d?: dtype | LegacyTensorType, options?: { non_blocking?: boolean }): string | Tensor {
+    if (d === undefined) return legacyTypeName(this.dtype, this.is_cuda);
+    const legacy = /^torch\.(cuda\.)?(\w+Tensor)$/.exec(d);
+    if (legacy) {
+      const target = (Object.keys(LEGACY_NAMES) as dtype[]).find((k) => LEGACY_NAMES[k] === legacy[2]);
+      if (!target) throw new TypeError(`invalid type: '${d}'`);
+      return this.to(legacy[1] ? 'cuda' : 'cpu', target, { non_blocking: options?.non_blocking });
+    }
+    return this.to(d as dtype, { non_blocking: options?.non_blocking });
   }
 
   // ---- in place -------------------------------------------------------------
@@ -508,6 +625,37 @@ function isDtypeName(s: string): boolean {
   }
 }
 
+/** (dim?, keepdim?, options?) where the options object may come early, as keyword arguments do in Python. */
+function reduceArgs<D>(
+  dim: D | null | undefined | ReduceOptions,
+  keepdim: boolean | ReduceOptions | undefined,
+  options: ReduceOptions | undefined,
+): [D | null, boolean, ReduceOptions | undefined] {
+  if (isOptionsObject(dim)) return [null, false, dim];
+  if (isOptionsObject(keepdim)) return [(dim ?? null) as D | null, false, keepdim];
+  return [(dim ?? null) as D | null, keepdim ?? false, options];
+}
+
+function isOptionsObject(v: unknown): v is ReduceOptions {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+function dtypeArg(d: dtype | null | undefined | { dtype?: dtype | null }): dtype | null | undefined {
+  return typeof d === 'object' && d !== null ? d.dtype : d;
+}
+
+/** Positional (dim, unbiased, keepdim) or ({ correction | unbiased, keepdim }) -> std.correction's arguments. */
+function varianceArgs(
+  dim: number | readonly number[] | null | boolean | undefined,
+  second: boolean | VarianceOptions | undefined,
+  keepdim: boolean | undefined,
+): [number | readonly number[] | null, number | undefined, boolean] {
+  if (typeof dim === 'boolean') return [null, dim ? 1 : 0, false];
+  const d = dim ?? null;
+  if (typeof second === 'boolean') return [d, second ? 1 : 0, keepdim ?? false];
+  return [d, correctionOf(second), second?.keepdim ?? keepdim ?? false];
+}
+
 function correctionOf(options?: { correction?: number; unbiased?: boolean }): number | undefined {
   if (options?.correction !== undefined) return options.correction;
   if (options?.unbiased !== undefined) return options.unbiased ? 1 : 0;
@@ -522,13 +670,18 @@ export function normDim(dim: number, ndim: number): number {
   return dim < 0 ? dim + n : dim;
 }
 
+const LEGACY_NAMES: Record<dtype, string> = {
+  float32: 'FloatTensor', float64: 'DoubleTensor', float16: 'HalfTensor', bfloat16: 'BFloat16Tensor',
+  int8: 'CharTensor', int16: 'ShortTensor', int32: 'IntTensor', int64: 'LongTensor', uint8: 'ByteTensor',
+  bool: 'BoolTensor', complex64: 'ComplexFloatTensor', complex128: 'ComplexDoubleTensor',
+};
+/** Python's legacy tensor type names, as Tensor.type() gives and takes them. */
+export type LegacyTensorType = `torch.${'' | 'cuda.'}${
+  | 'FloatTensor' | 'DoubleTensor' | 'HalfTensor' | 'BFloat16Tensor' | 'CharTensor' | 'ShortTensor' | 'IntTensor'
+  | 'LongTensor' | 'ByteTensor' | 'BoolTensor' | 'ComplexFloatTensor' | 'ComplexDoubleTensor'}`;
+
 function legacyTypeName(d: dtype, cuda: boolean): string {
-  const names: Record<dtype, string> = {
-    float32: 'FloatTensor', float64: 'DoubleTensor', float16: 'HalfTensor', bfloat16: 'BFloat16Tensor',
-    int8: 'CharTensor', int16: 'ShortTensor', int32: 'IntTensor', int64: 'LongTensor', uint8: 'ByteTensor',
-    bool: 'BoolTensor', complex64: 'ComplexFloatTensor', complex128: 'ComplexDoubleTensor',
-  };
-  return `torch.${cuda ? 'cuda.' : ''}${names[d]}`;
+  return `torch.${cuda ? 'cuda.' : ''}${LEGACY_NAMES[d]}`;
 }
 
 /** @internal repr(t) as Python prints it; nn.Parameter passes isParameter. */

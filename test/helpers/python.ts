@@ -26,7 +26,7 @@ export function runPython<T = unknown>(code: string): T {
   if (!python) throw new Error(pythonMissingReason);
   const script = `import json, torch, math\nout = None\n${code}\nprint(json.dumps(out, allow_nan=True))\n`;
   const stdout = execFileSync(python, ['-c', script], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  return JSON.parse(stdout.replace(/\bNaN\b/g, '"NaN"').replace(/-Infinity\b/g, '"-Infinity"').replace(/\bInfinity\b/g, '"Infinity"'), (_k, v) =>
-    v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v,
-  ) as T;
+  // json.dumps writes NaN / Infinity / -Infinity as bare tokens; make them strings first.
+  const text = stdout.replace(/(?<=[[,:]\s*)(-?Infinity|NaN)(?=\s*[\],}])/g, '"$1"');
+  return JSON.parse(text, (_k, v) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v)) as T;
 }
