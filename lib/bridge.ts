@@ -22,6 +22,24 @@ export function wrap(handle: number): Tensor {
 
 export type Kwargs = Record<string, unknown>;
 
+/**
+ * Replaces the Tensors among args (in place) by their handle numbers and
+ * returns the bit mask of their positions, so the native side reads each
+ * handle directly instead of looking up a property on the object.
+ */
+function toHandles(args: unknown[]): number {
+  let mask = 0;
+  const n = args.length < 31 ? args.length : 31;
+  for (let i = 0; i < n; i++) {
+    const a = args[i];
+    if (a instanceof (TensorClass as TensorCtor)) {
+      args[i] = (a as Tensor)[HANDLE];
+      mask |= 1 << i;
+    }
+  }
+  return mask;
+}
+
 export function isPlainObject(v: unknown): v is Kwargs {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
@@ -62,16 +80,18 @@ export class Op {
 
   /** Positional call in schema order (undefined: the default). */
   call(...args: unknown[]): unknown {
-    const raw = native.opCall(this.id, ...args);
     const shape = this._shape >= 0 ? this._shape : this.resultShape();
+    const original = shape === 2 ? args.slice() : args;
+    const aliased = shape === 1 ? args[this._aliasIndex] : undefined;
+    const raw = native.opCall(this.id, toHandles(args), ...args);
     if (shape === 0) return raw === null ? null : wrap(raw as number);
-    if (shape === 1) return args[this._aliasIndex];
-    return this.convert(raw, args);
+    if (shape === 1) return aliased;
+    return this.convert(raw, original);
   }
 
   /** For ops known to return one new Tensor: the hot path of the typed wrappers. */
   t(...args: unknown[]): Tensor {
-    return wrap(native.opCall(this.id, ...args) as number);
+    return wrap(native.opCall(this.id, toHandles(args), ...args) as number);
   }
 
   /** Call with Python-style keyword arguments mapped onto schema positions. */

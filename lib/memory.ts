@@ -19,6 +19,29 @@ export const finalizer = new FinalizationRegistry<number>((handle) => {
   native.release(handle);
 });
 
+// Tensors made outside any scope are handed to the FinalizationRegistry in
+// batches: most are disposed within a few ops and then never need a record
+// (registering and unregistering one costs more than a small op). At most
+// PENDING_LIMIT tensors wait, and never past the current turn of the event loop.
+const PENDING_LIMIT = 1024;
+const pending: Trackable[] = [];
+let flushScheduled = false;
+
+export function adoptSoon(t: Trackable): void {
+  pending.push(t);
+  if (pending.length >= PENDING_LIMIT) flushPending();
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushPending).unref();
+  }
+}
+
+function flushPending(): void {
+  flushScheduled = false;
+  for (const t of pending) t.adoptByGC(); // a no-op for tensors disposed meanwhile
+  pending.length = 0;
+}
+
 class Scope {
   readonly tracked: Trackable[] = [];
   readonly kept = new Set<Trackable>();
@@ -67,7 +90,7 @@ export function scope<T>(fn: () => T): T {
   const outer = scopes[scopes.length - 1];
   for (const t of survivors) {
     if (outer !== undefined) outer.tracked.push(t);
-    else t.adoptByGC();
+    else adoptSoon(t);
   }
   return result;
 }

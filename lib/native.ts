@@ -35,7 +35,8 @@ export interface NativeAddon {
   opResolve(name: string, overload: string): number;
   opSchema(id: number): OpSchema;
   opList(): string[];
-  opCall(id: number, ...args: NativeArg[]): unknown;
+  /** handleMask bit i set: args[i] is a Tensor's handle number rather than a JS value to convert. */
+  opCall(id: number, handleMask: number, ...args: NativeArg[]): unknown;
 
   fromBytes(bytes: ArrayBufferView | ArrayBuffer, dtype: string, shape: readonly number[]): Handle;
   toBytes(t: object): ArrayBuffer;

@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { Op, op, registerTensorClass, wrap } from './bridge.js';
 import { device, type DeviceLike } from './device.js';
 import { type AnyTypedArray, type dtype, isDtype, itemsize, parseDtype, viewBytes } from './dtype.js';
-import { finalizer, track } from './memory.js';
+import { adoptSoon, finalizer, track } from './memory.js';
 import { HANDLE, native } from './native.js';
 import { tensorRepr, type DTypeName } from './tensor_str.js';
 
@@ -98,7 +98,7 @@ export class Tensor {
   /** @internal Tensors are made by torch.* functions and ops, never constructed directly. */
   constructor(handle: number) {
     this[HANDLE] = handle;
-    if (!track(this)) this.adoptByGC();
+    if (!track(this)) adoptSoon(this);
   }
 
   /** @internal Whether the FinalizationRegistry holds a record for this tensor. */

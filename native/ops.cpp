@@ -353,6 +353,16 @@ Napi::Value convert_return(Napi::Env env, Instance& inst, const ReturnSpec& r, c
   throw UserError(std::string("torch-node cannot return a value of type ") + v.tagKind() + " yet");
 }
 
+// A Tensor given for argument i: as is where the schema wants a Tensor, as a
+// number where it wants a Scalar (one element), else a type error.
+c10::IValue tensor_for_arg(const OpSpec& op, size_t i, const at::Tensor& t) {
+  const ArgSpec& a = op.args[i];
+  if (a.kind == Kind::Tensor) return t;
+  if (a.kind == Kind::Scalar && t.numel() == 1) return c10::IValue(t.item());
+  throw UserError(qualified(op) + "(): argument '" + a.name + "' (position " + std::to_string(i + 1) + ") must be " +
+                  a.type_str + ", not Tensor");
+}
+
 // Borrows an argument stack from the instance's pool, so an op call does not
 // allocate one; nested calls (a getter run during conversion) get their own.
 struct StackLease {
@@ -442,13 +452,16 @@ TN_ENTRY(opList) {
   return arr;
 }
 
-// opCall(id, ...args): positional arguments in schema order; undefined takes the default.
+// opCall(id, handleMask, ...args): positional arguments in schema order; undefined takes
+// the default. Bit i of handleMask says args[i] is already a tensor handle number.
 // Returns one value, an array for several returns, or undefined for a return that is an input.
 TN_ENTRY(opCall) {
   Napi::Env env = info.Env();
   Instance& inst = instance(env);
   OpSpec& op = op_at(inst, info[0]);
-  size_t given = info.Length() - 1;
+  size_t given = info.Length() < 2 ? 0 : info.Length() - 2;
+  uint32_t mask = 0;
+  if (info.Length() >= 2) napi_get_value_uint32(env, info[1], &mask);
   if (given > op.args.size()) {
     throw UserError(qualified(op) + "() takes " + std::to_string(op.args.size()) + " arguments but " +
                     std::to_string(given) + " were given");
@@ -457,8 +470,14 @@ TN_ENTRY(opCall) {
   StackLease lease(inst);
   torch::jit::Stack& stack = lease.stack;
   for (size_t i = 0; i < op.args.size(); ++i) {
+    if (i < 31 && (mask >> i) & 1u) {
+      double h = -1;
+      napi_get_value_double(env, info[i + 2], &h);
+      stack.push_back(tensor_for_arg(op, i, inst.handles.get(h)));
+      continue;
+    }
     napi_valuetype type = napi_undefined;
-    Napi::Value v = i < given ? info[i + 1] : env.Undefined();
+    Napi::Value v = i < given ? info[i + 2] : env.Undefined();
     if (i < given) napi_typeof(env, v, &type);
     stack.push_back(convert_arg(inst, op, i, v, type, key));
   }

@@ -13,7 +13,7 @@ export class Parameter extends Tensor {
    * Parameter does), detached from any graph, as a leaf. Without data: an empty tensor.
    */
   constructor(data?: Tensor | null, requires_grad = true) {
-    super((data ? native.opCall(DETACH.id, data) : native.opCall(EMPTY.id, [0])) as number);
+    super((data ? native.opCall(DETACH.id, 0, data) : native.opCall(EMPTY.id, 0, [0])) as number);
     if (requires_grad) this.requires_grad_(true);
   }
 
