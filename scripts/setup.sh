@@ -43,7 +43,7 @@ apt_install() {
     APT_UPDATED=1
   fi
   say "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
 # ---- system packages ----------------------------------------------------------
