@@ -125,7 +125,7 @@ function collect(v: unknown, out: Set<Trackable>, seen: Set<unknown>): void {
 export interface MemoryStats {
   /** Tensor handles held by JS that have not been freed. */
   liveTensors: number;
-  /** Bytes of the storages behind those handles (a storage shared by several handles counts for each). */
+  /** Bytes of those tensors' elements (each handle counts its own elements, at most its storage's size). */
   liveBytes: number;
   /** The most live handles seen at once. */
   peakTensors: number;

@@ -31,3 +31,4 @@ export { slice, type Slice } from './indexing.js';
 export { save, load } from './serialization/index.js';
 export * as serialization from './serialization/index.js';
 export { safetensors } from './serialization/index.js';
+export * as vision from './vision/index.js';

@@ -9,9 +9,14 @@ namespace {
 // tensor would cost more than the op.
 constexpr int64_t kReportStep = 1 << 20;
 
+// The bytes a handle stands for: its own elements, at most its storage. Counting
+// the whole storage for every view made V8 collect over and over when many views
+// of one large tensor were alive (each reported the full size).
 int64_t storage_bytes(const at::Tensor& t) {
   if (!t.defined() || !t.has_storage()) return 0;
-  return static_cast<int64_t>(t.storage().nbytes());
+  auto storage = static_cast<int64_t>(t.storage().nbytes());
+  auto own = static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size());
+  return own < storage ? own : storage;
 }
 }  // namespace
 

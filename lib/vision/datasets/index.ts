@@ -1,0 +1,2 @@
+// torchvision.datasets
+export { MNIST, FashionMNIST, read_idx, type MNISTOptions } from './mnist.js';

@@ -1,0 +1,3 @@
+// torch-node's torchvision: datasets (MNIST, FashionMNIST) and transforms.
+export * as datasets from './datasets/index.js';
+export * as transforms from './transforms.js';
