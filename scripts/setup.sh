@@ -83,6 +83,11 @@ fi
 # ---- the addon and the TypeScript build ------------------------------------
 say "building the native addon (cmake-js; rebuilds only what changed)"
 npx cmake-js build --out build --log-level warn >&2
-say "compiling TypeScript to dist/"
-npx tsc -p tsconfig.build.json --incremental --tsBuildInfoFile build/tsbuildinfo
+if [ ! -f dist/index.js ] || [ -n "$(find lib tsconfig.json tsconfig.build.json -newer dist/index.js -print -quit)" ]; then
+  say "compiling TypeScript to dist/"
+  rm -rf dist
+  npx tsc -p tsconfig.build.json || { rm -rf dist; exit 1; }
+else
+  say "dist/: up to date"
+fi
 say "ready"
