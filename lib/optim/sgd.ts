@@ -1,14 +1,13 @@
-// torch.optim.SGD, following torch/optim/sgd.py (1.13, the single-tensor
-// path): per-parameter momentum buffers, updates in place under no_grad.
-// Deliberately small: the optim issue builds the Optimizer base on it.
-import { no_grad } from '../autograd/grad_mode.js';
-import { op } from '../bridge.js';
-import { Tensor } from '../tensor.js';
-
-const ADD = op('add', 'Tensor'), ADD_ = op('add_', 'Tensor'), MUL_S_ = op('mul_', 'Scalar'), NEG = op('neg');
-const CLONE = op('clone'), DETACH = op('detach');
+// torch.optim.SGD (torch/optim/sgd.py, 1.13): stochastic gradient descent,
+// optionally with momentum (Nesterov too), dampening, weight decay, maximize.
+import { native } from '../native.js';
+import type { Tensor } from '../tensor.js';
+import { _multi_tensor_sgd, _single_tensor_sgd } from './_functional.js';
+import { type Args, parseArgs } from './_args.js';
+import { Optimizer, required, type ParamGroup, type ParamsT, type Required } from './optimizer.js';
 
 export interface SGDOptions {
+  /** Required, for the optimizer or for every param group. */
   lr?: number;
   momentum?: number;
   dampening?: number;
@@ -19,132 +18,92 @@ export interface SGDOptions {
   differentiable?: boolean;
 }
 
-export interface ParamGroup extends SGDOptions {
-  params: Tensor[];
+export interface SGDParamGroup extends ParamGroup {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weight_decay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  foreach: boolean | null;
+  differentiable: boolean;
 }
-type FullGroup = Required<Omit<SGDOptions, 'foreach'>> & { foreach: boolean | null; params: Tensor[] };
 
-export type ParamsArg = Iterable<Tensor> | Iterable<ParamGroup>;
+export interface SGDState {
+  [key: string]: Tensor | null | undefined;
+  momentum_buffer?: Tensor | null;
+}
 
-/** Stochastic gradient descent, optionally with momentum (Nesterov too) and weight decay. */
-export class SGD {
-  readonly defaults: Omit<FullGroup, 'params'>;
-  readonly param_groups: FullGroup[] = [];
-  /** Per-parameter state: { momentum_buffer: Tensor | null }. */
-  readonly state = new Map<Tensor, { momentum_buffer?: Tensor | null }>();
-
-  constructor(params: ParamsArg, options: SGDOptions = {}) {
-    const lr = options.lr;
-    if (lr === undefined) throw new TypeError("SGD.__init__() missing required argument: 'lr'");
-    if (lr < 0.0) throw new Error(`ValueError: Invalid learning rate: ${lr}`);
+export class SGD extends Optimizer<SGDParamGroup, SGDState> {
+  constructor(params: ParamsT<SGDOptions>, ...args: Args<[lr: number, momentum: number, dampening: number, weight_decay: number, nesterov: boolean], SGDOptions>) {
+    const options = parseArgs<SGDOptions>('SGD', args, ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov'], ['maximize', 'foreach', 'differentiable']);
+    const lr: number | Required = options.lr ?? required;
     const momentum = options.momentum ?? 0;
+    const dampening = options.dampening ?? 0;
+    const weight_decay = options.weight_decay ?? 0;
+    const nesterov = options.nesterov ?? false;
+    if (lr !== required && lr < 0.0) throw new Error(`ValueError: Invalid learning rate: ${lr}`);
     if (momentum < 0.0) throw new Error(`ValueError: Invalid momentum value: ${momentum}`);
-    const weightDecay = options.weight_decay ?? 0;
-    if (weightDecay < 0.0) throw new Error(`ValueError: Invalid weight_decay value: ${weightDecay}`);
-    this.defaults = {
-      lr, momentum, dampening: options.dampening ?? 0, weight_decay: weightDecay, nesterov: options.nesterov ?? false,
+    if (weight_decay < 0.0) throw new Error(`ValueError: Invalid weight_decay value: ${weight_decay}`);
+    const defaults = {
+      lr, momentum, dampening, weight_decay, nesterov,
       maximize: options.maximize ?? false, foreach: options.foreach ?? null, differentiable: options.differentiable ?? false,
     };
-    if (this.defaults.nesterov && (momentum <= 0 || this.defaults.dampening !== 0)) {
+    if (nesterov && (momentum <= 0 || dampening !== 0)) {
       throw new Error('ValueError: Nesterov momentum requires a momentum and zero dampening');
     }
-    if (params instanceof Tensor) {
-      throw new TypeError('params argument given to the optimizer should be an iterable of Tensors or dicts, but got torch.Tensor');
-    }
-    const list = [...(params as Iterable<Tensor | ParamGroup>)];
-    if (list.length === 0) throw new Error('ValueError: optimizer got an empty parameter list');
-    const groups: ParamGroup[] = list[0] instanceof Tensor ? [{ params: list as Tensor[] }] : (list as ParamGroup[]);
-    for (const g of groups) this.add_param_group(g);
+    if (defaults.differentiable) throw new Error('SGD: differentiable=true is not supported yet');
+    super(params, defaults);
   }
 
-  add_param_group(group: ParamGroup): void {
-    const params = group.params instanceof Tensor ? [group.params] : [...group.params];
-    for (const p of params) {
-      if (!(p instanceof Tensor)) throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${typeof p}`);
-      if (!p.is_leaf) throw new Error("ValueError: can't optimize a non-leaf Tensor");
-    }
-    const full = { ...this.defaults, ...group, params } as FullGroup;
-    const seen = new Set<Tensor>();
-    for (const g of this.param_groups) for (const p of g.params) seen.add(p);
-    if (params.some((p) => seen.has(p))) throw new Error('ValueError: some parameters appear in more than one parameter group');
-    this.param_groups.push(full);
-  }
-
-  /** Resets the gradients: to None (default) or to zero. */
-  zero_grad(set_to_none = true): void {
-    for (const group of this.param_groups) {
-      for (const p of group.params) {
-        const g = p.grad;
-        if (g === null) continue;
-        if (set_to_none) {
-          p.grad = null;
-        } else {
-          if (g.grad_fn !== null) g.detach_();
-          else g.requires_grad_(false);
-          g.zero_();
-        }
-        g.dispose();
-      }
+  protected override __setstate__(): void {
+    super.__setstate__();
+    for (const g of this.param_groups) {
+      g.nesterov ??= false;
+      g.maximize ??= false;
+      g.foreach ??= null;
+      g.differentiable ??= false;
     }
   }
 
-  /** One update of every parameter that has a gradient. closure (optional) re-evaluates the loss. */
-  step(closure?: () => Tensor): Tensor | null {
-    let loss: Tensor | null = null;
-    if (closure) loss = closure();
-    no_grad(() => {
+  step(closure?: () => Tensor | number): Tensor | number | null {
+    const loss = this.runClosure(closure);
+    const prev = native.isGradEnabled();
+    native.setGradEnabled(false);
+    try {
       for (const group of this.param_groups) {
+        const params_with_grad: Tensor[] = [];
+        // The gradients as tensor handles: no Tensor object per gradient (see _functional.ts).
+        const d_p_list: number[] = [];
+        const momentum_buffer_list: (Tensor | null)[] = [];
         for (const p of group.params) {
-          const grad = p.grad;
-          if (grad === null) continue;
-          const state = this.state.get(p) ?? {};
-          const buf = this.updateOne(p, grad, state.momentum_buffer ?? null, group);
-          state.momentum_buffer = buf;
-          this.state.set(p, state);
-          grad.dispose();
+          const g = native.grad(p);
+          if (g === null) continue;
+          params_with_grad.push(p);
+          d_p_list.push(g);
+          momentum_buffer_list.push(this.state.get(p)?.momentum_buffer ?? null);
+        }
+        try {
+          const args = {
+            weight_decay: group.weight_decay, momentum: group.momentum, lr: group.lr, dampening: group.dampening,
+            nesterov: group.nesterov, maximize: group.maximize,
+          };
+          if (group.foreach) _multi_tensor_sgd(params_with_grad, d_p_list, momentum_buffer_list, args);
+          else _single_tensor_sgd(params_with_grad, d_p_list, momentum_buffer_list, args);
+        } finally {
+          for (const g of d_p_list) native.release(g);
+        }
+        // Python stores momentum_buffer (None without momentum) for every param that had a grad.
+        for (let i = 0; i < params_with_grad.length; i++) {
+          const p = params_with_grad[i]!;
+          const s = this.state.get(p);
+          if (s === undefined) this.state.set(p, { momentum_buffer: momentum_buffer_list[i] ?? null });
+          else s.momentum_buffer = momentum_buffer_list[i] ?? null;
         }
       }
-    });
-    return loss;
-  }
-
-  /** _single_tensor_sgd for one parameter; returns its momentum buffer (None without momentum). */
-  private updateOne(param: Tensor, grad: Tensor, buf: Tensor | null, g: FullGroup): Tensor | null {
-    const temps: Tensor[] = [];
-    let dp = grad;
-    if (g.maximize) temps.push((dp = NEG.t(dp)));
-    if (g.weight_decay !== 0) temps.push((dp = ADD.t(dp, param, g.weight_decay)));
-    if (g.momentum !== 0) {
-      if (buf === null) {
-        const c = CLONE.t(dp);
-        buf = DETACH.t(c);
-        c.dispose();
-      } else {
-        MUL_S_.call(buf, g.momentum);
-        ADD_.call(buf, dp, 1 - g.dampening);
-      }
-      if (g.nesterov) temps.push((dp = ADD.t(dp, buf, g.momentum)));
-      else dp = buf;
+    } finally {
+      native.setGradEnabled(prev);
     }
-    ADD_.call(param, dp, -g.lr);
-    for (const t of temps) t.dispose();
-    return g.momentum !== 0 ? buf : null;
-  }
-
-  state_dict(): { state: Map<number, { momentum_buffer?: Tensor | null }>; param_groups: Record<string, unknown>[] } {
-    const index = new Map<Tensor, number>();
-    const groups = this.param_groups.map((g) => {
-      const { params, ...rest } = g;
-      return { ...rest, params: params.map((p) => (index.has(p) ? index.get(p)! : (index.set(p, index.size), index.size - 1))) };
-    });
-    const state = new Map<number, { momentum_buffer?: Tensor | null }>();
-    for (const [p, s] of this.state) if (index.has(p)) state.set(index.get(p)!, s);
-    return { state, param_groups: groups };
-  }
-
-  /** Frees the momentum buffers. */
-  dispose(): void {
-    for (const s of this.state.values()) s.momentum_buffer?.dispose();
-    this.state.clear();
+    return loss;
   }
 }

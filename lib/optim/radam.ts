@@ -1,0 +1,89 @@
+// torch.optim.RAdam (torch/optim/radam.py, 1.13): Adam with a rectified adaptive learning rate.
+import { native } from '../native.js';
+import type { Tensor } from '../tensor.js';
+import { _multi_tensor_radam, _single_tensor_radam } from './_functional.js';
+import { scalarTensor, zerosLike } from './_init.js';
+import { checkAdamOptions, stepsToTensors } from './adam.js';
+import { type Args, parseArgs } from './_args.js';
+import { Optimizer, type ParamGroup, type ParamsT } from './optimizer.js';
+
+export interface RAdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weight_decay?: number;
+  foreach?: boolean | null;
+}
+
+export interface RAdamParamGroup extends ParamGroup {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weight_decay: number;
+  foreach: boolean | null;
+}
+
+export interface RAdamState {
+  [key: string]: Tensor | undefined;
+  step?: Tensor;
+  exp_avg?: Tensor;
+  exp_avg_sq?: Tensor;
+}
+
+export class RAdam extends Optimizer<RAdamParamGroup, RAdamState> {
+  constructor(params: ParamsT<RAdamOptions>, ...args: Args<[lr: number, betas: [number, number], eps: number, weight_decay: number, foreach: boolean | null], RAdamOptions>) {
+    const options = parseArgs<RAdamOptions>('RAdam', args, ['lr', 'betas', 'eps', 'weight_decay', 'foreach'], []);
+    const lr = options.lr ?? 1e-3;
+    const betas = options.betas ?? [0.9, 0.999];
+    const eps = options.eps ?? 1e-8;
+    const weight_decay = options.weight_decay ?? 0;
+    checkAdamOptions(lr, eps, betas, weight_decay);
+    super(params, { lr, betas: [...betas], eps, weight_decay, foreach: options.foreach ?? null });
+  }
+
+  protected override __setstate__(): void {
+    super.__setstate__();
+    for (const g of this.param_groups) g.foreach ??= null;
+    stepsToTensors(this.state.values());
+  }
+
+  step(closure?: () => Tensor | number): Tensor | number | null {
+    const loss = this.runClosure(closure);
+    const prev = native.isGradEnabled();
+    native.setGradEnabled(false);
+    try {
+      for (const group of this.param_groups) {
+        const params_with_grad: Tensor[] = [];
+        const grads: Tensor[] = [];
+        const exp_avgs: Tensor[] = [];
+        const exp_avg_sqs: Tensor[] = [];
+        const state_steps: Tensor[] = [];
+        const [beta1, beta2] = group.betas;
+        try {
+          for (const p of group.params) {
+            const g = p.grad;
+            if (g === null) continue;
+            params_with_grad.push(p);
+            grads.push(g);
+            let state = this.state.get(p);
+            if (state === undefined || Object.keys(state).length === 0) {
+              state = { step: scalarTensor(0), exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) };
+              this.state.set(p, state);
+            }
+            exp_avgs.push(state.exp_avg!);
+            exp_avg_sqs.push(state.exp_avg_sq!);
+            state_steps.push(state.step!);
+          }
+          const args = { beta1: beta1!, beta2: beta2!, lr: group.lr, weight_decay: group.weight_decay, eps: group.eps };
+          if (group.foreach) _multi_tensor_radam(params_with_grad, grads, exp_avgs, exp_avg_sqs, state_steps, args);
+          else _single_tensor_radam(params_with_grad, grads, exp_avgs, exp_avg_sqs, state_steps, args);
+        } finally {
+          for (const g of grads) g.dispose();
+        }
+      }
+    } finally {
+      native.setGradEnabled(prev);
+    }
+    return loss;
+  }
+}
