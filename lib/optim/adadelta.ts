@@ -1,4 +1,5 @@
 // torch.optim.Adadelta (torch/optim/adadelta.py, 1.13).
+import { no_grad } from '../autograd/grad_mode.js';
 import { native } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { _multi_tensor_adadelta, _single_tensor_adadelta } from './_functional.js';
@@ -55,9 +56,7 @@ export class Adadelta extends Optimizer<AdadeltaParamGroup, AdadeltaState> {
 
   step(closure?: () => Tensor | number): Tensor | number | null {
     const loss = this.runClosure(closure);
-    const prev = native.isGradEnabled();
-    native.setGradEnabled(false);
-    try {
+    no_grad(() => {
       for (const group of this.param_groups) {
         const params_with_grad: Tensor[] = [];
         const grads: Tensor[] = [];
@@ -85,9 +84,7 @@ export class Adadelta extends Optimizer<AdadeltaParamGroup, AdadeltaState> {
           for (const g of grads) g.dispose();
         }
       }
-    } finally {
-      native.setGradEnabled(prev);
-    }
+    });
     return loss;
   }
 }

@@ -1,5 +1,6 @@
 // torch.optim.Adagrad (torch/optim/adagrad.py, 1.13). Its state exists from
 // construction on: step (a tensor) and sum (initial_accumulator_value).
+import { no_grad } from '../autograd/grad_mode.js';
 import { native } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { _multi_tensor_adagrad, _single_tensor_adagrad } from './_functional.js';
@@ -72,9 +73,7 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
 
   step(closure?: () => Tensor | number): Tensor | number | null {
     const loss = this.runClosure(closure);
-    const prev = native.isGradEnabled();
-    native.setGradEnabled(false);
-    try {
+    no_grad(() => {
       for (const group of this.param_groups) {
         const params_with_grad: Tensor[] = [];
         const grads: Tensor[] = [];
@@ -99,9 +98,7 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
           for (const g of grads) g.dispose();
         }
       }
-    } finally {
-      native.setGradEnabled(prev);
-    }
+    });
     return loss;
   }
 }

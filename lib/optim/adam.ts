@@ -1,4 +1,5 @@
 // torch.optim.Adam and torch.optim.AdamW (torch/optim/adam.py, adamw.py, 1.13).
+import { no_grad } from '../autograd/grad_mode.js';
 import { native } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { _multi_tensor_adam, _multi_tensor_adamw, _single_tensor_adam, _single_tensor_adamw } from './_functional.js';
@@ -87,9 +88,7 @@ abstract class AdamBase extends Optimizer<AdamParamGroup, AdamState> {
 
   step(closure?: () => Tensor | number): Tensor | number | null {
     const loss = this.runClosure(closure);
-    const prev = native.isGradEnabled();
-    native.setGradEnabled(false);
-    try {
+    no_grad(() => {
       for (const group of this.param_groups) {
         const params_with_grad: Tensor[] = [];
         const grads: Tensor[] = [];
@@ -135,9 +134,7 @@ abstract class AdamBase extends Optimizer<AdamParamGroup, AdamState> {
           for (const g of grads) g.dispose();
         }
       }
-    } finally {
-      native.setGradEnabled(prev);
-    }
+    });
     return loss;
   }
 }

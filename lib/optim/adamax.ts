@@ -1,4 +1,5 @@
 // torch.optim.Adamax (torch/optim/adamax.py, 1.13): Adam with the infinity norm.
+import { no_grad } from '../autograd/grad_mode.js';
 import { native } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { _multi_tensor_adamax, _single_tensor_adamax } from './_functional.js';
@@ -54,9 +55,7 @@ export class Adamax extends Optimizer<AdamaxParamGroup, AdamaxState> {
 
   step(closure?: () => Tensor | number): Tensor | number | null {
     const loss = this.runClosure(closure);
-    const prev = native.isGradEnabled();
-    native.setGradEnabled(false);
-    try {
+    no_grad(() => {
       for (const group of this.param_groups) {
         const params_with_grad: Tensor[] = [];
         const grads: Tensor[] = [];
@@ -86,9 +85,7 @@ export class Adamax extends Optimizer<AdamaxParamGroup, AdamaxState> {
           for (const g of grads) g.dispose();
         }
       }
-    } finally {
-      native.setGradEnabled(prev);
-    }
+    });
     return loss;
   }
 }

@@ -1,4 +1,5 @@
 // torch.optim.NAdam (torch/optim/nadam.py, 1.13): Adam with Nesterov momentum.
+import { no_grad } from '../autograd/grad_mode.js';
 import { native } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { _multi_tensor_nadam, _single_tensor_nadam } from './_functional.js';
@@ -54,9 +55,7 @@ export class NAdam extends Optimizer<NAdamParamGroup, NAdamState> {
 
   step(closure?: () => Tensor | number): Tensor | number | null {
     const loss = this.runClosure(closure);
-    const prev = native.isGradEnabled();
-    native.setGradEnabled(false);
-    try {
+    no_grad(() => {
       for (const group of this.param_groups) {
         const params_with_grad: Tensor[] = [];
         const grads: Tensor[] = [];
@@ -90,9 +89,7 @@ export class NAdam extends Optimizer<NAdamParamGroup, NAdamState> {
           for (const g of grads) g.dispose();
         }
       }
-    } finally {
-      native.setGradEnabled(prev);
-    }
+    });
     return loss;
   }
 }

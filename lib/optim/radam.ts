@@ -1,4 +1,5 @@
 // torch.optim.RAdam (torch/optim/radam.py, 1.13): Adam with a rectified adaptive learning rate.
+import { no_grad } from '../autograd/grad_mode.js';
 import { native } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { _multi_tensor_radam, _single_tensor_radam } from './_functional.js';
@@ -49,9 +50,7 @@ export class RAdam extends Optimizer<RAdamParamGroup, RAdamState> {
 
   step(closure?: () => Tensor | number): Tensor | number | null {
     const loss = this.runClosure(closure);
-    const prev = native.isGradEnabled();
-    native.setGradEnabled(false);
-    try {
+    no_grad(() => {
       for (const group of this.param_groups) {
         const params_with_grad: Tensor[] = [];
         const grads: Tensor[] = [];
@@ -81,9 +80,7 @@ export class RAdam extends Optimizer<RAdamParamGroup, RAdamState> {
           for (const g of grads) g.dispose();
         }
       }
-    } finally {
-      native.setGradEnabled(prev);
-    }
+    });
     return loss;
   }
 }

@@ -1,4 +1,5 @@
 // torch.optim.RMSprop (torch/optim/rmsprop.py, 1.13).
+import { no_grad } from '../autograd/grad_mode.js';
 import { native } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { _multi_tensor_rmsprop, _single_tensor_rmsprop } from './_functional.js';
@@ -71,9 +72,7 @@ export class RMSprop extends Optimizer<RMSpropParamGroup, RMSpropState> {
 
   step(closure?: () => Tensor | number): Tensor | number | null {
     const loss = this.runClosure(closure);
-    const prev = native.isGradEnabled();
-    native.setGradEnabled(false);
-    try {
+    no_grad(() => {
       for (const group of this.param_groups) {
         const params_with_grad: Tensor[] = [];
         const grads: Tensor[] = [];
@@ -108,9 +107,7 @@ export class RMSprop extends Optimizer<RMSpropParamGroup, RMSpropState> {
           for (const g of grads) g.dispose();
         }
       }
-    } finally {
-      native.setGradEnabled(prev);
-    }
+    });
     return loss;
   }
 }

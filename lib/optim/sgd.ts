@@ -1,5 +1,6 @@
 // torch.optim.SGD (torch/optim/sgd.py, 1.13): stochastic gradient descent,
 // optionally with momentum (Nesterov too), dampening, weight decay, maximize.
+import { no_grad } from '../autograd/grad_mode.js';
 import { native } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { _multi_tensor_sgd, _single_tensor_sgd } from './_functional.js';
@@ -68,9 +69,7 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
 
   step(closure?: () => Tensor | number): Tensor | number | null {
     const loss = this.runClosure(closure);
-    const prev = native.isGradEnabled();
-    native.setGradEnabled(false);
-    try {
+    no_grad(() => {
       for (const group of this.param_groups) {
         const params_with_grad: Tensor[] = [];
         // The gradients as tensor handles: no Tensor object per gradient (see _functional.ts).
@@ -101,9 +100,7 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
           else s.momentum_buffer = momentum_buffer_list[i] ?? null;
         }
       }
-    } finally {
-      native.setGradEnabled(prev);
-    }
+    });
     return loss;
   }
 }
