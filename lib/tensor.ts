@@ -3,7 +3,7 @@
 import { inspect } from 'node:util';
 import { Op, op, registerTensorClass, wrap } from './bridge.js';
 import { device, type DeviceLike } from './device.js';
-import { type AnyTypedArray, type dtype, isDtype, itemsize, parseDtype, viewBytes } from './dtype.js';
+import { type AnyTypedArray, type dtype, isDtype, isFloatingDtype, itemsize, parseDtype, viewBytes } from './dtype.js';
 import { adoptSoon, finalizer, track } from './memory.js';
 import { HANDLE, native } from './native.js';
 import { tensorRepr, type DTypeName } from './tensor_str.js';
@@ -189,8 +189,7 @@ export class Tensor {
     return native.isContiguous(this);
   }
   is_floating_point(): boolean {
-    const d = this.dtype;
-    return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
+    return isFloatingDtype(this.dtype);
   }
 
   // ---- autograd -----------------------------------------------------------
