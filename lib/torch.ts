@@ -32,3 +32,4 @@ export { save, load } from './serialization/index.js';
 export * as serialization from './serialization/index.js';
 export { safetensors } from './serialization/index.js';
 export * as vision from './vision/index.js';
+export * as models from './models/index.js';
