@@ -13,6 +13,8 @@ void register_autograd(Napi::Env env, Napi::Object exports);
 void register_cuda(Napi::Env env, Napi::Object exports);
 void register_jit(Napi::Env env, Napi::Object exports);
 void register_serialization(Napi::Env env, Napi::Object exports);
+void register_custom_function(Napi::Env env, Napi::Object exports);
+void register_heap_stats(Napi::Env env, Napi::Object exports);
 
 Instance& instance(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
 
@@ -141,6 +143,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tn::register_cuda(env, exports);
   tn::register_jit(env, exports);
   tn::register_serialization(env, exports);
+  tn::register_custom_function(env, exports);
+  tn::register_heap_stats(env, exports);
   return exports;
 }
 
