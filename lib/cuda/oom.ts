@@ -122,8 +122,9 @@ function finalError(first: unknown, hooks: OomRetryHooks): CudaOutOfMemoryError 
   const free = info ? info[0] : parsed.free;
   const total = info ? info[1] : parsed.total;
   const where = parsed.device === null ? 'the CUDA device' : `CUDA device ${parsed.device}`;
-  const asked = parsed.requested === null ? 'an allocation (size not reported)' : `${formatBytes(parsed.requested)} (${parsed.requested} bytes)`;
-  const freeText = free === null ? 'unknown' : `${formatBytes(free)} (${free} bytes)`;
+  const exact = (n: number): string => (n < 1024 ? formatBytes(n) : `${formatBytes(n)} (${n} bytes)`);
+  const asked = parsed.requested === null ? 'an allocation (size not reported)' : exact(parsed.requested);
+  const freeText = free === null ? 'unknown' : exact(free);
   const totalText = total === null ? '' : ` of ${formatBytes(total)}`;
   const firstLine = message.split('\n')[0];
   return new CudaOutOfMemoryError(
