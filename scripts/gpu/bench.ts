@@ -38,7 +38,7 @@ class SourceNet extends nn.Module {
     new nn.Conv2d(32, 64, 3, { padding: 1 }), new nn.BatchNorm2d(64), new nn.ReLU(), new nn.MaxPool2d(2),
   );
   head = new nn.Linear(64 * 7 * 7, 2);
-  forward(x: torch.Tensor): torch.Tensor {
+  override forward(x: torch.Tensor): torch.Tensor {
     return this.head.call(this.features.call(x).flatten(1));
   }
 }
