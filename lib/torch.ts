@@ -27,6 +27,8 @@ export * as optim from './optim/index.js';
 export * as utils from './utils/index.js';
 export * as jit from './jit/index.js';
 export * as cuda from './cuda/index.js';
+export * as amp from './amp/index.js';
+export { autocast } from './amp/autocast_mode.js';
 export { slice, type Slice } from './indexing.js';
 export { save, load } from './serialization/index.js';
 export * as serialization from './serialization/index.js';

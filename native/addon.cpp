@@ -11,6 +11,7 @@ namespace tn {
 void register_tensor(Napi::Env env, Napi::Object exports);
 void register_autograd(Napi::Env env, Napi::Object exports);
 void register_cuda(Napi::Env env, Napi::Object exports);
+void register_amp(Napi::Env env, Napi::Object exports);
 void register_jit(Napi::Env env, Napi::Object exports);
 void register_serialization(Napi::Env env, Napi::Object exports);
 void register_custom_function(Napi::Env env, Napi::Object exports);
@@ -141,6 +142,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tn::register_tensor(env, exports);
   tn::register_autograd(env, exports);
   tn::register_cuda(env, exports);
+  tn::register_amp(env, exports);
   tn::register_jit(env, exports);
   tn::register_serialization(env, exports);
   tn::register_custom_function(env, exports);
