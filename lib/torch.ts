@@ -30,7 +30,7 @@ export * as cuda from './cuda/index.js';
 export * as amp from './amp/index.js';
 export { autocast } from './amp/autocast_mode.js';
 export { slice, type Slice } from './indexing.js';
-export { save, load } from './serialization/index.js';
+export { save, load, saveAsync, loadAsync } from './serialization/index.js';
 export * as serialization from './serialization/index.js';
 export { safetensors } from './serialization/index.js';
 export * as vision from './vision/index.js';
