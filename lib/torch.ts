@@ -27,6 +27,7 @@ export * as optim from './optim/index.js';
 export * as utils from './utils/index.js';
 export * as jit from './jit/index.js';
 export * as cuda from './cuda/index.js';
+export * as distributed from './distributed/index.js';
 export { slice, type Slice } from './indexing.js';
 export { save, load } from './serialization/index.js';
 export * as serialization from './serialization/index.js';

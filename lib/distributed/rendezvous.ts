@@ -29,7 +29,9 @@ export function rendezvous(url: string, rank: number, world_size: number, timeou
   if (scheme !== 'tcp' && scheme !== 'env') {
     throw new Error(`No rendezvous handler for ${scheme ? scheme + '://' : url} (torch-node supports tcp:// and env://)`);
   }
-  const parsed = new URL(url.replace(/^[a-z]+:\/\//, 'http://'));
+  // WHATWG URL parses only known schemes fully; read it as http. env:// has no host: give it one.
+  const rest = url.slice(scheme.length + 3);
+  const parsed = new URL(`http://${rest === '' || rest.startsWith('?') || rest.startsWith('/') ? 'env' + rest : rest}`);
   const query = parsed.searchParams;
   if (rank !== -1 && !query.has('rank')) query.set('rank', String(rank));
   if (world_size !== -1 && !query.has('world_size')) query.set('world_size', String(world_size));
