@@ -46,6 +46,11 @@ for (let s = 0; s < steps; s++) {
       const step = () => lossFn.forward(ddp.forward(mine(x)), mine(y)).backward();
       if (m < micro - 1) ddp.no_sync(step);
       else step();
+      if (noSync) {
+        // What .grad holds now: this rank's own sum inside no_sync, the ranks' average after the synced backward.
+        const grads = torch.cat(model.parameters().map((p) => p.grad!.reshape(-1))).tolist() as number[];
+        console.log(JSON.stringify({ rank, step: s + 1, micro: m, grads }));
+      }
     }
     opt.step();
     if (reference && refOpt) {
