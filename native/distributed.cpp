@@ -274,8 +274,6 @@ TN_ENTRY(distNewGroup) {
   if (backend == "gloo") {
 #if TN_HAVE_GLOO
     auto gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(store.store, rank, size, gloo_options(timeout));
-    // Gloo numbers its collectives from 0 on every rank; Python sets this after the store barrier.
-    gloo->setSequenceNumberForGroup();
 #if TORCH_VERSION_MAJOR >= 2
     auto pg = make_process_group<c10d::ProcessGroup>(store.store, rank, size, backend, timeout);
     c10::intrusive_ptr<c10d::Backend> as_backend(gloo);
@@ -292,6 +290,15 @@ TN_ENTRY(distNewGroup) {
   if (backend == "nccl")
     throw UserError("Distributed package doesn't have NCCL built in: this torch-node addon binds Gloo only (NCCL needs a CUDA libtorch and is not bound yet); use backend 'gloo'");
   throw UserError("Invalid backend: '" + backend + "' (expected 'gloo' or 'nccl')");
+}
+
+// distGroupSetSequenceNumber(group): rank 0 picks the group's collective sequence
+// number and publishes it in the store; the others wait for it. Python does this
+// after init_process_group's store-based barrier, and so must we: a non-zero
+// rank doing it earlier would wait on a rank 0 that is itself in the barrier.
+TN_ENTRY(distGroupSetSequenceNumber) {
+  group_from_js(info[0]).pg->setSequenceNumberForGroup();
+  return info.Env().Undefined();
 }
 
 TN_ENTRY(distGroupRank) {
@@ -434,6 +441,7 @@ void register_distributed(Napi::Env env, Napi::Object exports) {
   TN_EXPORT(distStoreNumKeys);
   TN_EXPORT(distStoreDeleteKey);
   TN_EXPORT(distNewGroup);
+  TN_EXPORT(distGroupSetSequenceNumber);
   TN_EXPORT(distGroupRank);
   TN_EXPORT(distGroupSize);
   TN_EXPORT(distDestroyGroup);

@@ -102,6 +102,8 @@ export function init_process_group(
   defaultGroup = new ProcessGroup(handle, backend, groupStore);
   try {
     storeBasedBarrier(store, rank, world_size, timeout);
+    // After the barrier, as Python: rank 0 publishes the sequence number the others wait for.
+    dist.distGroupSetSequenceNumber(handle);
   } catch (e) {
     destroy_process_group();
     throw e;

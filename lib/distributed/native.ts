@@ -28,6 +28,7 @@ export interface DistNative {
   distStoreDeleteKey(store: StoreHandle, key: string): boolean;
 
   distNewGroup(backend: string, store: StoreHandle, rank: number, worldSize: number, timeoutMs: number | null): GroupHandle;
+  distGroupSetSequenceNumber(group: GroupHandle): void;
   distGroupRank(group: GroupHandle): number;
   distGroupSize(group: GroupHandle): number;
   distDestroyGroup(group: GroupHandle): void;
