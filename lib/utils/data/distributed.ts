@@ -49,9 +49,10 @@ export class DistributedSampler extends Sampler<number> {
     this.drop_last = options.drop_last ?? false;
     const n = datasetLength(dataset);
     // drop_last drops the tail so every rank gets the same count; otherwise the head is repeated to pad.
-    this.num_samples = this.drop_last && n % num_replicas !== 0
+    // `+ 0`: Python's math.ceil returns an int, never JS's -0 (n < num_replicas with drop_last).
+    this.num_samples = (this.drop_last && n % num_replicas !== 0
       ? Math.ceil((n - num_replicas) / num_replicas)
-      : Math.ceil(n / num_replicas);
+      : Math.ceil(n / num_replicas)) + 0;
     this.total_size = this.num_samples * num_replicas;
     this.shuffle = options.shuffle ?? true;
     this.seed = options.seed ?? 0;
