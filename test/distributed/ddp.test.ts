@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { freePort, jsonLines, maxAbsDiff, run, ROOT } from './helpers.js';
 import { join } from 'node:path';
 
-interface StepLine { rank: number; step: number; params: number[]; reference: number[] | null }
+interface StepLine { rank: number; step: number; params: number[]; reference: number[] | null; live: number }
 
 async function train(steps: number, mode: string[]): Promise<StepLine[]> {
   const port = await freePort();
@@ -34,6 +34,11 @@ function check(lines: StepLine[], steps: number): void {
   const first = lines.find((l) => l.rank === 0 && l.step === 0)!;
   const last = lines.find((l) => l.rank === 0 && l.step === steps)!;
   expect(maxAbsDiff(first.params, last.params)).toBeGreaterThan(1e-4);
+  // No tensor leaks per step (DDP's forward, the Reducer's hooks, the broadcasts).
+  for (const rank of [0, 1]) {
+    const live = lines.filter((l) => l.rank === rank && l.step >= 1).map((l) => l.live);
+    expect(new Set(live).size, `rank ${rank} live tensors per step: ${live.join(', ')}`).toBe(1);
+  }
 }
 
 describe('nn.parallel.DistributedDataParallel (2 Gloo ranks via scripts/torchrun.ts)', () => {

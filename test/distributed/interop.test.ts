@@ -31,4 +31,23 @@ describe.skipIf(!python)(`Node + Python in one Gloo group${python ? '' : ` (${py
       expect(p).toEqual({ rank: 1 - nodeRank, ...EXPECTED });
     }, 60_000);
   }
+
+  it('torch-node\'s DistributedDataParallel and PyTorch\'s train one model together: identical parameters after every step', async () => {
+    const port = await freePort();
+    const steps = 3;
+    const [node, py] = await Promise.all([
+      runTs('ddp_interop.ts', ['0', String(port), String(steps)], {}),
+      run(python!, [join(RANKS, 'ddp_interop.py'), '1', String(port), String(steps)], {}),
+    ]);
+    expect(node.code, node.stderr).toBe(0);
+    expect(py.code, py.stderr).toBe(0);
+    const n = jsonLines<{ step: number; params: number[] }>(node.stdout);
+    const p = jsonLines<{ step: number; params: number[] }>(py.stdout);
+    expect(n.map((l) => l.step)).toEqual([0, 1, 2, 3]);
+    expect(p.map((l) => l.step)).toEqual([0, 1, 2, 3]);
+    // The same collectives in the same order on both sides (shape check, start-up
+    // broadcast from the Node rank 0, bucketed all-reduces), so the same numbers.
+    for (let s = 0; s <= steps; s++) expect(n[s]!.params).toEqual(p[s]!.params);
+    expect(n[steps]!.params).not.toEqual(n[0]!.params);
+  }, 60_000);
 });

@@ -32,7 +32,7 @@ const ys = torch.randn(steps, micro, 100 * world, 10);
 const flat = (m: nn.Module): number[] =>
   torch.scope(() => torch.cat(m.parameters().map((p) => p.detach().reshape(-1))).tolist() as number[]);
 const emit = (step: number): void => {
-  console.log(JSON.stringify({ rank, step, params: flat(model), reference: reference ? flat(reference) : null }));
+  console.log(JSON.stringify({ rank, step, params: flat(model), reference: reference ? flat(reference) : null, live: torch.memory().liveTensors }));
 };
 
 emit(0);
