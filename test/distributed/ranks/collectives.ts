@@ -30,7 +30,7 @@ let ticks = 0;
 const timer = setInterval(() => ticks++, 5);
 await work.waitAsync();
 clearInterval(timer);
-out.async = { completed: work.is_completed(), first: big.tolist()[0], rank0Ticks: rank === 0 ? ticks > 0 : null, waitAgain: work.wait() };
+out.async = { completed: work.is_completed(), first: big.select(0, 0).item(), rank0Ticks: rank === 0 ? ticks > 0 : null, waitAgain: work.wait() };
 
 out.avgError = caught(() => dist.all_reduce(torch.ones(2), { op: dist.ReduceOp.AVG }));
 out.reduceScatterError = caught(() => dist.reduce_scatter(torch.zeros(2), [torch.ones(2), torch.ones(2)]));

@@ -17,7 +17,7 @@ dist.all_reduce(b, { op: dist.ReduceOp.MAX });
 out.max = b.tolist();
 const c = torch.tensor([5, 6, 7], { dtype: 'int64' }).mul(rank + 2);
 dist.all_reduce(c, { op: dist.ReduceOp.PRODUCT });
-out.prod = c.tolist().map(Number);
+out.prod = (c.tolist() as (number | bigint)[]).map(Number);
 const d = rank === 1 ? torch.tensor([42, 43], { dtype: 'float32' }) : torch.zeros(2);
 dist.broadcast(d, 1);
 out.broadcast = d.tolist();
