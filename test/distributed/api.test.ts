@@ -2,7 +2,7 @@
 // errors for misuse (before init, bad URLs, backends, arguments).
 import { afterEach, describe, expect, it } from 'vitest';
 import * as torch from '../../lib/index.js';
-import { freePort } from './helpers.js';
+import { freePort, glooMissingReason, glooNote } from './helpers.js';
 
 const dist = torch.distributed;
 
@@ -10,7 +10,7 @@ afterEach(() => {
   if (dist.is_initialized()) dist.destroy_process_group();
 });
 
-describe('torch.distributed, one rank', () => {
+describe.skipIf(!!glooMissingReason)(`torch.distributed, one rank${glooNote}`, () => {
   it('is available with Gloo, not NCCL, in this build', () => {
     expect(dist.is_available()).toBe(true);
     expect(dist.is_gloo_available()).toBe(true);
@@ -55,7 +55,7 @@ describe('torch.distributed, one rank', () => {
   });
 });
 
-describe('torch.distributed rendezvous and backends', () => {
+describe.skipIf(!!glooMissingReason)(`torch.distributed rendezvous and backends${glooNote}`, () => {
   it('env:// names the missing variable', () => {
     const saved = { ...process.env };
     for (const k of ['MASTER_ADDR', 'MASTER_PORT', 'RANK', 'WORLD_SIZE']) delete process.env[k];
@@ -82,7 +82,7 @@ describe('torch.distributed rendezvous and backends', () => {
   });
 });
 
-describe('torch.distributed stores', () => {
+describe.skipIf(!!glooMissingReason)(`torch.distributed stores${glooNote}`, () => {
   it('TCPStore and PrefixStore: set, get, add, wait, num_keys, delete_key, and a get that times out', () => {
     const store = new dist.TCPStore('127.0.0.1', 0, { is_master: true, world_size: 1, wait_for_workers: false, timeout: 5000 });
     expect(store.port).toBeGreaterThan(0);

@@ -1,11 +1,11 @@
 // torch.distributed collectives between two Node ranks on Gloo, the async
 // Work handle, and the errors c10d and the TS layer raise.
 import { describe, expect, it } from 'vitest';
-import { freePort, jsonLines, runTs } from './helpers.js';
+import { freePort, jsonLines, runTs, glooMissingReason, glooNote } from './helpers.js';
 
 type Result = Record<string, unknown> & { rank: number };
 
-describe('torch.distributed collectives (2 Node ranks, Gloo, env://)', () => {
+describe.skipIf(!!glooMissingReason)(`torch.distributed collectives (2 Node ranks, Gloo, env://)${glooNote}`, () => {
   it('MIN, reduce, async_op, error messages, DistributedSampler on the default group, destroy', async () => {
     const port = await freePort();
     const env = (rank: number) => ({ MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), WORLD_SIZE: '2', RANK: String(rank) });

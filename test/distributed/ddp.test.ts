@@ -3,7 +3,7 @@
 // ranks hold identical parameters, equal (1e-6) to one process training on
 // the concatenated batch.
 import { describe, expect, it } from 'vitest';
-import { freePort, jsonLines, maxAbsDiff, run, ROOT } from './helpers.js';
+import { freePort, jsonLines, maxAbsDiff, run, ROOT, glooMissingReason, glooNote } from './helpers.js';
 import { join } from 'node:path';
 
 interface StepLine { rank: number; step: number; params: number[]; reference: number[] | null; live: number }
@@ -41,7 +41,7 @@ function check(lines: StepLine[], steps: number): void {
   }
 }
 
-describe('nn.parallel.DistributedDataParallel (2 Gloo ranks via scripts/torchrun.ts)', () => {
+describe.skipIf(!!glooMissingReason)(`nn.parallel.DistributedDataParallel (2 Gloo ranks via scripts/torchrun.ts)${glooNote}`, () => {
   it('rank 0\'s parameters are broadcast, then every step matches single-process training on the whole batch', async () => {
     const steps = 6;
     check(await train(steps, []), steps);

@@ -2,7 +2,7 @@
 // within the configured timeout: Gloo's own error travels up through the
 // Reducer and loss.backward() as a JS Error; nothing hangs, nothing aborts.
 import { describe, expect, it } from 'vitest';
-import { freePort, jsonLines, runTs } from './helpers.js';
+import { freePort, jsonLines, runTs, glooMissingReason, glooNote } from './helpers.js';
 
 interface Line { rank: number; step: number; ok?: boolean; error?: string; ms?: number }
 
@@ -16,7 +16,7 @@ async function twoRanks(mode: 'kill' | 'stall', timeoutMs: number) {
   return { r0, r1, lines0: jsonLines<Line>(r0.stdout) };
 }
 
-describe('torch.distributed failure handling', () => {
+describe.skipIf(!!glooMissingReason)(`torch.distributed failure handling${glooNote}`, () => {
   it('a rank killed mid-training: the survivor gets an Error from backward at once, then tears down and exits normally', async () => {
     const timeout = 10_000;
     const { r0, r1, lines0 } = await twoRanks('kill', timeout);

@@ -3,9 +3,17 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { distributed } from '../../lib/index.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RANKS = join(ROOT, 'test', 'distributed', 'ranks');
+
+/** Why the torch.distributed tests cannot run here ('' when they can). */
+export const glooMissingReason = distributed.is_gloo_available()
+  ? ''
+  : 'skipped: this addon was built without Gloo (apt-get install libgloo-dev, then rebuild)';
+/** The suffix for a describe() title: nothing, or the skip reason. */
+export const glooNote = glooMissingReason ? ` (${glooMissingReason})` : '';
 
 /** A port nobody listens on right now (the OS's pick). */
 export function freePort(): Promise<number> {

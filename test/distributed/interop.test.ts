@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { python, pythonMissingReason } from '../helpers/python.js';
-import { freePort, jsonLines, run, runTs, RANKS } from './helpers.js';
+import { freePort, jsonLines, run, runTs, RANKS, glooMissingReason, glooNote } from './helpers.js';
 
 const EXPECTED = {
   world_size: 2,
@@ -15,7 +15,7 @@ const EXPECTED = {
   gather: [[0.5, 0.5, 0.5], [1.5, 1.5, 1.5]],
 };
 
-describe.skipIf(!python)(`Node + Python in one Gloo group${python ? '' : ` (${pythonMissingReason})`}`, () => {
+describe.skipIf(!python || !!glooMissingReason)(`Node + Python in one Gloo group${python ? glooNote : ` (${pythonMissingReason})`}`, () => {
   for (const nodeRank of [0, 1]) {
     it(`Node as rank ${nodeRank} (${nodeRank === 0 ? 'serving' : 'joining'} the TCPStore): all_reduce, broadcast, all_gather, barrier agree`, async () => {
       const port = await freePort();
