@@ -119,13 +119,16 @@ std::shared_ptr<R> make_reducer(std::vector<at::Tensor> params, std::vector<std:
 
 }  // namespace
 
-// distComputeBucketAssignment(tensors, limits, expectSparse?) -> { buckets, limits }
+// distComputeBucketAssignment(tensors, limits, expectSparse?, tensorIndices?) -> { buckets, limits }
 TN_ENTRY(distComputeBucketAssignment) {
   Napi::Env env = info.Env();
   auto tensors = tensor_list(instance(env), info[0], "tensors");
   auto limits = size_list(info[1], "bucket_size_limits");
   auto sparse = bool_list(info[2], tensors.size());
-  auto result = c10d::compute_bucket_assignment_by_size(tensors, limits, sparse);
+  std::vector<int64_t> order;
+  if (info[3].IsArray())
+    for (size_t i : size_list(info[3], "tensor_indices")) order.push_back(static_cast<int64_t>(i));
+  auto result = c10d::compute_bucket_assignment_by_size(tensors, limits, sparse, order);
   auto buckets = Napi::Array::New(env);
   const auto& indices = std::get<0>(result);
   for (size_t i = 0; i < indices.size(); ++i) buckets.Set(static_cast<uint32_t>(i), to_js(env, indices[i]));

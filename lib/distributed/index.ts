@@ -4,6 +4,7 @@
 export { ReduceOp } from './reduce_op.js';
 export { Store, TCPStore, PrefixStore, type TCPStoreOptions } from './store.js';
 export { Work } from './work.js';
+export { _compute_bucket_assignment_by_size } from './buckets.js';
 export {
   ProcessGroup, init_process_group, destroy_process_group, is_initialized, is_available, is_gloo_available,
   is_nccl_available, get_rank, get_world_size, get_backend, group, default_pg_timeout,

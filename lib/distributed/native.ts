@@ -43,7 +43,7 @@ export interface DistNative {
   distWorkWaitAsync(work: WorkHandle, timeoutMs?: number | null): Promise<boolean>;
   distWorkIsCompleted(work: WorkHandle): boolean;
 
-  distComputeBucketAssignment(tensors: Tensor[], limits: number[], expectSparse?: boolean[]): { buckets: number[][]; limits: number[] };
+  distComputeBucketAssignment(tensors: Tensor[], limits: number[], expectSparse?: boolean[], tensorIndices?: number[]): { buckets: number[][]; limits: number[] };
   distReducerNew(params: Tensor[], buckets: number[][], perBucketLimits: number[], group: GroupHandle, expectSparse: boolean[],
     bucketBytesCap: number, findUnused: boolean, gradientAsBucketView: boolean, paramNames: string[], firstBucketBytesCap: number): ReducerHandle;
   distReducerPrepareForForward(reducer: ReducerHandle): void;
