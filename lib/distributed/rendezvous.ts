@@ -31,7 +31,12 @@ export function rendezvous(url: string, rank: number, world_size: number, timeou
   }
   // WHATWG URL parses only known schemes fully; read it as http. env:// has no host: give it one.
   const rest = url.slice(scheme.length + 3);
-  const parsed = new URL(`http://${rest === '' || rest.startsWith('?') || rest.startsWith('/') ? 'env' + rest : rest}`);
+  let parsed: URL;
+  try {
+    parsed = new URL(`http://${rest === '' || rest.startsWith('?') || rest.startsWith('/') ? 'env' + rest : rest}`);
+  } catch {
+    throw rendezvousError(`${scheme}:// rendezvous: cannot parse '${url}' (expected ${scheme === 'tcp' ? 'tcp://host:port' : 'env://'}, with a port in 0..65535)`);
+  }
   const query = parsed.searchParams;
   if (rank !== -1 && !query.has('rank')) query.set('rank', String(rank));
   if (world_size !== -1 && !query.has('world_size')) query.set('world_size', String(world_size));

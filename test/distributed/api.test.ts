@@ -73,6 +73,8 @@ describe.skipIf(!!glooMissingReason)(`torch.distributed rendezvous and backends$
   it('tcp:// without port, rank or world size; unknown schemes; unknown and unbuilt backends', () => {
     expect(() => dist.init_process_group('gloo', { init_method: 'tcp://127.0.0.1', rank: 0, world_size: 1 })).toThrow('tcp:// rendezvous: port number missing');
     expect(() => dist.init_process_group('gloo', { init_method: 'tcp://127.0.0.1:1234', world_size: 1 })).toThrow('tcp:// rendezvous: rank parameter missing');
+    expect(() => dist.init_process_group('gloo', { init_method: 'tcp://127.0.0.1:297519', rank: 0, world_size: 1 })).toThrow(
+      "ValueError: Error initializing torch.distributed using tcp:// rendezvous: cannot parse 'tcp://127.0.0.1:297519' (expected tcp://host:port, with a port in 0..65535)");
     expect(() => dist.init_process_group('gloo', { init_method: 'file:///tmp/x', rank: 0, world_size: 1 })).toThrow(/No rendezvous handler for file:\/\//);
     expect(() => dist.init_process_group('mpi' as never)).toThrow("ValueError: Invalid backend: 'mpi'");
     const store = new dist.TCPStore('127.0.0.1', 0, { is_master: true, world_size: 1, wait_for_workers: false, timeout: 2000 });
