@@ -7,6 +7,7 @@
 // arrives here as a C++ exception and leaves as a JS Error.
 #include "distributed.h"
 
+#if TN_HAVE_C10D
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/Types.hpp>
@@ -459,3 +460,29 @@ void register_distributed(Napi::Env env, Napi::Object exports) {
 }
 
 }  // namespace tn
+
+#else  // !TN_HAVE_C10D: this libtorch has no distributed support.
+#include "errors.h"
+
+namespace tn {
+
+TN_ENTRY(distAvailable) {
+  Napi::Env env = info.Env();
+  auto o = Napi::Object::New(env);
+  o.Set("gloo", Napi::Boolean::New(env, false));
+  o.Set("nccl", Napi::Boolean::New(env, false));
+  o.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
+  return o;
+}
+
+TN_ENTRY(distNewGroup) {
+  throw UserError("Distributed package doesn't have a backend: the libtorch this addon was built against has no c10d (built without USE_DISTRIBUTED)");
+}
+
+void register_distributed(Napi::Env env, Napi::Object exports) {
+  exports.Set("distAvailable", Napi::Function::New(env, distAvailable, "distAvailable"));
+  exports.Set("distNewGroup", Napi::Function::New(env, distNewGroup, "distNewGroup"));
+}
+
+}  // namespace tn
+#endif  // TN_HAVE_C10D

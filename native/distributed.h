@@ -8,10 +8,19 @@
 #include <napi.h>
 #include <torch/version.h>
 
+// A libtorch built without distributed support ships no c10d headers: then
+// the addon builds without torch.distributed and says so at run time.
+// (TN_FORCE_NO_C10D builds that variant anywhere, to check it compiles.)
+#if !defined(TN_FORCE_NO_C10D) && __has_include(<torch/csrc/distributed/c10d/ProcessGroup.hpp>)
+#define TN_HAVE_C10D 1
+#else
+#define TN_HAVE_C10D 0
+#endif
+
 // ProcessGroupGloo.hpp only declares the class when this is defined; libtorch
 // defines it for its own build, not for its users'. The Gloo headers come
 // from libgloo-dev (Debian) or the libtorch/wheel include directory.
-#if __has_include(<gloo/algorithm.h>)
+#if TN_HAVE_C10D && __has_include(<gloo/algorithm.h>)
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
 #endif
@@ -20,6 +29,7 @@
 #define TN_HAVE_GLOO 0
 #endif
 
+#if TN_HAVE_C10D
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/Store.hpp>
 #include <string>
@@ -38,3 +48,4 @@ struct GroupBox {
 GroupBox& group_from_js(const Napi::Value& v);
 
 }  // namespace tn
+#endif  // TN_HAVE_C10D

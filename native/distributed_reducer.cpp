@@ -9,6 +9,7 @@
 // rank 0's parameters and buffers to everyone) and the parameter-shape check.
 #include "distributed.h"
 
+#if TN_HAVE_C10D
 #include <torch/csrc/distributed/c10d/comm.hpp>
 #include <torch/csrc/distributed/c10d/reducer.hpp>
 #include <limits>
@@ -227,3 +228,4 @@ void register_distributed_reducer(Napi::Env env, Napi::Object exports) {
 }
 
 }  // namespace tn
+#endif  // TN_HAVE_C10D

@@ -73,6 +73,14 @@ export function init_process_group(
   if (backend !== 'gloo' && backend !== 'nccl') {
     throw new Error(`ValueError: Invalid backend: '${String(backend)}' (expected 'gloo' or 'nccl')`);
   }
+  // Before any rendezvous: a missing backend must fail at once, not after waiting for the other ranks.
+  const built = dist.distAvailable();
+  if (backend === 'gloo' && !built.gloo) {
+    throw new Error("RuntimeError: Distributed package doesn't have Gloo built in: install libgloo-dev (Debian/Ubuntu) and rebuild the addon");
+  }
+  if (backend === 'nccl' && !built.nccl) {
+    throw new Error("RuntimeError: Distributed package doesn't have NCCL built in: this torch-node addon binds Gloo only; use backend 'gloo'");
+  }
   const timeout = o.timeout ?? default_pg_timeout;
   if (typeof timeout !== 'number' || !(timeout > 0)) {
     throw new Error(`init_process_group(): timeout must be a positive number of milliseconds, got ${String(timeout)}`);

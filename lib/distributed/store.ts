@@ -52,6 +52,9 @@ export class TCPStore extends Store {
   readonly host: string;
 
   constructor(host_name: string, port: number, options: TCPStoreOptions = {}) {
+    if (typeof dist.distTcpStore !== 'function') {
+      throw new Error('RuntimeError: torch.distributed is unavailable: the libtorch this addon was built against has no c10d');
+    }
     super(dist.distTcpStore(host_name, port, options.world_size ?? null, options.is_master ?? false,
       options.timeout ?? 300_000, options.wait_for_workers ?? true, options.multi_tenant ?? false));
     this.host = host_name;
