@@ -10,7 +10,7 @@
 
 // A libtorch built without distributed support ships no c10d headers: then
 // the addon builds without torch.distributed and says so at run time.
-// (TN_FORCE_NO_C10D builds that variant anywhere, to check it compiles.)
+// (TN_FORCE_NO_C10D / TN_FORCE_NO_GLOO build those variants anywhere, to check they compile.)
 #if !defined(TN_FORCE_NO_C10D) && __has_include(<torch/csrc/distributed/c10d/ProcessGroup.hpp>)
 #define TN_HAVE_C10D 1
 #else
@@ -20,7 +20,7 @@
 // ProcessGroupGloo.hpp only declares the class when this is defined; libtorch
 // defines it for its own build, not for its users'. The Gloo headers come
 // from libgloo-dev (Debian) or the libtorch/wheel include directory.
-#if TN_HAVE_C10D && __has_include(<gloo/algorithm.h>)
+#if TN_HAVE_C10D && !defined(TN_FORCE_NO_GLOO) && __has_include(<gloo/algorithm.h>)
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
 #endif
