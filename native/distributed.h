@@ -32,10 +32,51 @@
 #if TN_HAVE_C10D
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/Store.hpp>
+#include <chrono>
 #include <string>
 #include <vector>
+#include "errors.h"
+#include "instance.h"
 
 namespace tn {
+
+using std::chrono::milliseconds;
+
+// Type tags: an External made here cannot be mistaken for another.
+inline constexpr napi_type_tag kStoreTag = {0x7d1c0e5a9b2f4c11ULL, 0x8a3e5f60d4c2b701ULL};
+inline constexpr napi_type_tag kGroupTag = {0x7d1c0e5a9b2f4c11ULL, 0x8a3e5f60d4c2b702ULL};
+inline constexpr napi_type_tag kWorkTag = {0x7d1c0e5a9b2f4c11ULL, 0x8a3e5f60d4c2b703ULL};
+inline constexpr napi_type_tag kReducerTag = {0x7d1c0e5a9b2f4c11ULL, 0x8a3e5f60d4c2b704ULL};
+
+// Hands box to JS as a tagged External that deletes it when collected.
+template <typename T>
+Napi::Value wrap(Napi::Env env, T* box, const napi_type_tag& tag) {
+  auto ext = Napi::External<T>::New(env, box, [](Napi::Env, T* p) {
+    // A destructor that throws (a group still draining work, ~Reducer) must not abort Node.
+    try { delete p; } catch (...) {}
+  });
+  ext.TypeTag(&tag);
+  return ext;
+}
+
+// The box behind a tagged External, or a UserError naming what was expected.
+template <typename T>
+T& unwrap(const Napi::Value& v, const napi_type_tag& tag, const char* what) {
+  if (!v.IsExternal() || !v.As<Napi::External<T>>().CheckTypeTag(&tag))
+    throw UserError(std::string("expected a ") + what + ", got " + js_type_name(v));
+  return *v.As<Napi::External<T>>().Data();
+}
+
+struct StoreBox {
+  c10::intrusive_ptr<c10d::Store> store;
+};
+
+// Argument readers shared by distributed*.cpp; each error names the argument.
+std::string string_arg(const Napi::Value& v, const char* what);
+int64_t int_arg(const Napi::Value& v, const char* what);
+// Milliseconds; undefined/null means "the default" and reads as -1.
+milliseconds timeout_arg(const Napi::Value& v, const char* what);
+std::vector<at::Tensor> tensor_list(Instance& inst, const Napi::Value& v, const char* what);
 
 struct GroupBox {
   c10::intrusive_ptr<c10d::ProcessGroup> pg;

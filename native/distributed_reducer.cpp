@@ -16,13 +16,9 @@
 #include <memory>
 #include <type_traits>
 #include <unordered_map>
-#include "errors.h"
-#include "instance.h"
 
 namespace tn {
 namespace {
-
-constexpr napi_type_tag kReducerTag = {0x7d1c0e5a9b2f4c11ULL, 0x8a3e5f60d4c2b704ULL};
 
 struct ReducerBox {
   std::shared_ptr<c10d::Reducer> reducer;
@@ -34,15 +30,6 @@ ReducerBox& reducer_from_js(const Napi::Value& v) {
   auto& box = *v.As<Napi::External<ReducerBox>>().Data();
   if (!box.reducer) throw UserError("this DistributedDataParallel was disposed");
   return box;
-}
-
-std::vector<at::Tensor> tensor_list(Instance& inst, const Napi::Value& v, const char* what) {
-  if (!v.IsArray()) throw UserError(std::string("argument '") + what + "' must be a list of Tensors, not " + js_type_name(v));
-  auto arr = v.As<Napi::Array>();
-  std::vector<at::Tensor> out;
-  out.reserve(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); ++i) out.push_back(tensor_from_js(inst, arr.Get(i), what));
-  return out;
 }
 
 // Byte sizes: JS numbers; Infinity or anything past 2^63 means "no limit" (Python's sys.maxsize).
