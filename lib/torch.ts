@@ -29,6 +29,7 @@ export * as jit from './jit/index.js';
 export * as cuda from './cuda/index.js';
 export * as amp from './amp/index.js';
 export { autocast } from './amp/autocast_mode.js';
+export * as distributed from './distributed/index.js';
 export { slice, type Slice } from './indexing.js';
 export { save, load, saveAsync, loadAsync } from './serialization/index.js';
 export * as serialization from './serialization/index.js';
