@@ -20,6 +20,12 @@ export function ToTensor(): Transform<Tensor, Tensor> {
     if (!(img instanceof Tensor)) throw new TypeError(`pic should be a Tensor image [H, W] or [H, W, C]. Got ${typeof img}`);
     const d = img.dim();
     if (d !== 2 && d !== 3) throw new Error(`ValueError: pic should be 2/3 dimensional. Got ${d} dimensions.`);
+    if (d === 2 && img.dtype === 'uint8') {
+      // The common case (a greyscale dataset image), once per sample in a DataLoader: the division
+      // makes the new tensor and the channel dimension is added to it in place, so one tensor
+      // handle is made instead of two (a view, then the quotient).
+      return img.div(255).unsqueeze_(0);
+    }
     const chw = d === 2 ? img.unsqueeze(0) : img.permute(2, 0, 1);
     // uint8 / 255 is a true division: float32, as torchvision's img.float().div(255).
     const out = img.dtype === 'uint8' ? chw.div(255) : img.is_floating_point() ? chw.contiguous() : chw.to('float32');
@@ -30,7 +36,7 @@ export function ToTensor(): Transform<Tensor, Tensor> {
 
 /** Normalize(mean, std): (x - mean[c]) / std[c] for each channel c of a float tensor [..., C, H, W]. */
 export function Normalize(mean: readonly number[], std: readonly number[], inplace = false): Transform<Tensor, Tensor> {
-  if (std.some((s) => s === 0)) throw new Error(`ValueError: std evaluated to zero after conversion to float32, leading to division by zero.`);
+  if (std.some((s) => s === 0)) throw new Error(`ValueError: std evaluated to zero after conversion to torch.float32, leading to division by zero.`);
   return named((x: Tensor) => {
     if (!x.is_floating_point()) throw new TypeError(`Input tensor should be a float tensor. Got ${x.dtype}.`);
     if (x.dim() < 3) throw new Error(`ValueError: Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = [${x.shape.join(', ')}]`);

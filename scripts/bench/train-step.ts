@@ -5,7 +5,7 @@
 // interleaved in one run. Prints microseconds per step (median, and fastest,
 // over rounds of each round's mean) and the ratios, and writes a JSON copy.
 //
-//   npx tsx scripts/bench/train-step.ts [--rounds 15] [--steps 1500] [--json .bench/train-step.json]
+//   npx tsx scripts/bench/train-step.ts [--quick] [--rounds 15] [--steps 1500] [--json .bench/train-step.json]
 //   npx tsx scripts/bench/train-step.ts --instructions [--only ours|python|c++]   (valgrind; ~20 minutes for all three)
 //
 // Wall time on a shared machine is noisy; --instructions counts instructions
@@ -13,28 +13,20 @@
 // runs twice with different step counts and the difference is divided by the
 // extra steps (so start-up and JIT warm-up cancel out).
 //
-// Targets (issue 5): ours at least 1.3x Python's steps per second, and no more
-// than 1.2x the C++ loop's time.
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+// Targets (issues 5 and 10): ours at least 1.3x Python's steps per second, and
+// no more than 1.2x the C++ loop's time. run-all.ts calls runTrainStep().
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../../lib/index.js';
 import { nn, optim } from '../../lib/index.js';
 import type { Tensor } from '../../lib/tensor.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1]! : dflt;
-};
-const rounds = Number(arg('--rounds', '15'));
-const steps = Number(arg('--steps', '1500'));
-const jsonOut = arg('--json', join(root, '.bench', 'train-step.json'));
-const only = arg('--only', '');
-const pythonBin = process.env.TORCH_NODE_PYTHON ?? '/usr/bin/python3';
+import {
+  argNumber, argValue, benchDir as here, type BenchOptions, type Figure, figure, isMain, lineWorker, median,
+  pythonBin, repoRoot as root, standardOptions,
+} from './common.js';
+import { countInstructions } from './callgrind.js';
 
 // ---- ours, written as a user writes it -------------------------------------------------------
 
@@ -110,25 +102,10 @@ for line in sys.stdin:
     print((time.perf_counter() - t) / n * 1e6, flush=True)
 `;
 
-interface Worker {
-  ask(n: number): Promise<number>;
-  close(): void;
-}
-
-function worker(cmd: string, args: string[]): Worker {
-  const proc: ChildProcessWithoutNullStreams = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += String(d)));
-  const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
-  return {
-    async ask(n: number): Promise<number> {
-      proc.stdin.write(`${n}\n`);
-      const r = await lines.next();
-      if (r.done) throw new Error(`${cmd} exited: ${stderr}`);
-      return Number(r.value);
-    },
-    close: () => proc.stdin.end(),
-  };
+/** A persistent process that answers "N" with its mean us per step over N steps. */
+function worker(cmd: string, args: string[]): { ask(n: number): Promise<number>; close(): void } {
+  const w = lineWorker(cmd, args);
+  return { ask: async (n) => Number(await w.ask(String(n))), close: w.close };
 }
 
 /** Builds scripts/bench/train_step.cpp against the system libtorch (once; again when the source changes). */
@@ -149,21 +126,10 @@ function buildCpp(): string {
 
 /** Instructions per step under callgrind: (Ir(n2) - Ir(n1)) / (n2 - n1). */
 function instructionsPerStep(label: string, cmd: string[], n1: number, n2: number, stdin?: (n: number) => string): number {
-  const counts = [n1, n2].map((n) => {
-    const out = join(root, '.bench', `callgrind.${label}.${n}`);
-    mkdirSync(dirname(out), { recursive: true });
-    const args = ['--tool=callgrind', `--callgrind-out-file=${out}`, ...cmd.map((c) => c.replace('{n}', String(n)))];
-    console.error(`valgrind ${label}, ${n} steps ...`);
-    execFileSync('valgrind', args, { input: stdin ? stdin(n) : '', stdio: ['pipe', 'ignore', 'ignore'], maxBuffer: 1 << 26 });
-    const text = execFileSync('callgrind_annotate', ['--threshold=100', out], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    const m = /([\d,]+)\s+\(100\.0%\)\s+PROGRAM TOTALS/.exec(text) ?? /([\d,]+)\s+PROGRAM TOTALS/.exec(text);
-    if (!m) throw new Error(`no PROGRAM TOTALS in callgrind_annotate output for ${out}`);
-    return Number(m[1]!.replace(/,/g, ''));
-  });
-  return (counts[1]! - counts[0]!) / (n2 - n1);
+  return countInstructions(label, cmd, n1, n2, stdin, (l) => console.error(l)).perIteration;
 }
 
-async function instructions(): Promise<void> {
+async function instructions(only: string, jsonOut: string): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const pyFile = join(root, '.bench', 'train_step.py');
   mkdirSync(dirname(pyFile), { recursive: true });
@@ -186,41 +152,82 @@ async function instructions(): Promise<void> {
   writeFileSync(jsonOut.replace(/\.json$/, '') + '.instructions.json', JSON.stringify({ instructions_per_step: res }, null, 2) + '\n');
 }
 
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const IMPLS = ['ours', 'ours (foreach)', 'python', 'python (set_to_none=True)', 'c++'] as const;
+type Impl = (typeof IMPLS)[number];
 
-async function main(): Promise<void> {
-  if (process.argv.includes('--instructions')) return instructions();
+export interface TrainStepOptions extends BenchOptions {
+  rounds?: number;
+  steps?: number;
+}
+
+/** Per-round mean us/step of each implementation, rounds interleaved. */
+async function measure(rounds: number, steps: number, log: (line: string) => void): Promise<Record<Impl, number[]>> {
   const ours = makeOurs(false);
   const oursForeach = makeOurs(true);
-  if (only === 'ours' || only === 'ours-foreach') {
-    // For profiling (valgrind --tool=callgrind): just our loop, `steps` times.
-    const step = only === 'ours' ? ours : oursForeach;
-    for (let i = 0; i < steps; i++) step();
-    return;
-  }
   const py = worker(pythonBin, ['-c', PY, '0']);
   const pyNone = worker(pythonBin, ['-c', PY, '1']);
   const cpp = worker(buildCpp(), []);
-  const names = ['ours', 'ours (foreach)', 'python', 'python (set_to_none=True)', 'c++'] as const;
-  const res: Record<(typeof names)[number], number[]> = {
-    ours: [], 'ours (foreach)': [], python: [], 'python (set_to_none=True)': [], 'c++': [],
-  };
-  // Warm up: V8 compiles the loop with TurboFan only after a few thousand steps.
-  timeOurs(ours, 3000);
-  timeOurs(oursForeach, 3000);
-  for (let r = 0; r < rounds; r++) {
-    res.ours.push(timeOurs(ours, steps));
-    res.python.push(await py.ask(steps));
-    res['c++'].push(await cpp.ask(steps));
-    res['ours (foreach)'].push(timeOurs(oursForeach, steps));
-    res['python (set_to_none=True)'].push(await pyNone.ask(steps));
-    process.stderr.write(`round ${r + 1}/${rounds}\r`);
+  const res: Record<Impl, number[]> = { ours: [], 'ours (foreach)': [], python: [], 'python (set_to_none=True)': [], 'c++': [] };
+  try {
+    // Warm up: V8 compiles the loop with TurboFan only after a few thousand steps.
+    timeOurs(ours, 3000);
+    timeOurs(oursForeach, 3000);
+    for (let r = 0; r < rounds; r++) {
+      res.ours.push(timeOurs(ours, steps));
+      res.python.push(await py.ask(steps));
+      res['c++'].push(await cpp.ask(steps));
+      res['ours (foreach)'].push(timeOurs(oursForeach, steps));
+      res['python (set_to_none=True)'].push(await pyNone.ask(steps));
+      log(`train step round ${r + 1}/${rounds}: ours ${res.ours[r]!.toFixed(1)}, python ${res.python[r]!.toFixed(1)}, c++ ${res['c++'][r]!.toFixed(1)} us/step`);
+    }
+  } finally {
+    py.close();
+    pyNone.close();
+    cpp.close();
   }
-  py.close();
-  pyNone.close();
-  cpp.close();
-  const m = Object.fromEntries(names.map((n) => [n, median(res[n])])) as Record<(typeof names)[number], number>;
-  const lo = Object.fromEntries(names.map((n) => [n, Math.min(...res[n])])) as Record<(typeof names)[number], number>;
+  return res;
+}
+
+/** The article's step: ours (the default SGD) against Python and C++, with the issue's targets; and the foreach / set_to_none variants. */
+export async function runTrainStep(o: TrainStepOptions): Promise<Figure[]> {
+  const rounds = o.rounds ?? (o.quick ? 5 : 15);
+  const steps = o.steps ?? (o.quick ? 500 : 1500);
+  const res = await measure(rounds, steps, o.log);
+  const what = `Linear 10->20->10, batch 100, MSELoss, SGD lr 0.01; median of ${rounds} rounds of ${steps} steps`;
+  return [
+    figure({
+      benchmark: 'train step (article)', unit: 'us/step', better: 'lower',
+      targets: [
+        { vs: 'python', max: 1 / 1.3, text: ">= 1.3x Python's speed", source: 'issue' },
+        { vs: 'c++', max: 1.2, text: "<= 1.2x C++'s time", source: 'issue' },
+      ],
+      note: `${what}; zero_grad() as written (ours sets grads to None, Python 1.13 zeroes them)`,
+    }, { ours: res.ours, python: res.python, cpp: res['c++'] }),
+    figure({
+      benchmark: 'train step (article), variants', unit: 'us/step', better: 'lower', targets: [],
+      note: `${what}; ours with SGD foreach=true, Python with zero_grad(set_to_none=True)`,
+    }, { ours: res['ours (foreach)'], python: res['python (set_to_none=True)'], cpp: res['c++'] }),
+  ];
+}
+
+async function main(): Promise<void> {
+  const only = argValue('--only', '');
+  const jsonOut = argValue('--json', join(root, '.bench', 'train-step.json'));
+  if (process.argv.includes('--instructions')) return instructions(only, jsonOut);
+  const opts = standardOptions();
+  const rounds = process.argv.includes('--rounds') ? argNumber('--rounds', 15) : opts.quick ? 5 : 15;
+  const steps = process.argv.includes('--steps') ? argNumber('--steps', 1500) : opts.quick ? 500 : 1500;
+  if (only === 'ours' || only === 'ours-foreach') {
+    // For profiling (valgrind --tool=callgrind): just our loop, `steps` times.
+    const step = makeOurs(only === 'ours-foreach');
+    for (let i = 0; i < steps; i++) step();
+    return;
+  }
+  const res = await measure(rounds, steps, () => process.stderr.write('.'));
+  process.stderr.write('\n');
+  const names = IMPLS;
+  const m = Object.fromEntries(names.map((n) => [n, median(res[n])])) as Record<Impl, number>;
+  const lo = Object.fromEntries(names.map((n) => [n, Math.min(...res[n])])) as Record<Impl, number>;
   console.log(`Seed article training step (Linear 10->20->10, batch 100, MSELoss, SGD lr 0.01), ${rounds} interleaved rounds x ${steps} steps`);
   console.log('(median of the rounds; in brackets the fastest round, the better estimate on a busy machine)');
   console.log('');
@@ -250,4 +257,4 @@ async function main(): Promise<void> {
   console.log(`JSON: ${jsonOut}`);
 }
 
-void main();
+if (isMain(import.meta.url)) await main();

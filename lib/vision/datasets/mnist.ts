@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { dtype } from '../../dtype.js';
 import { tensor } from '../../factories.js';
+import { select_copy } from '../../generated/functions.js';
 import type { Tensor } from '../../tensor.js';
 import { Dataset } from '../../utils/data/dataset.js';
 
@@ -146,10 +147,10 @@ export class MNIST<I = Tensor, L = number> extends Dataset<[I, L]> {
     const n = this.labels.length;
     const i = index < 0 ? index + n : index;
     if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`IndexError: index ${index} is out of bounds for dimension 0 with size ${n}`);
-    // A copy of the row, not a view: a view would hold (and count) the whole data tensor.
-    const row = this.data.select(0, i);
-    const img = row.clone();
-    row.dispose();
+    // A copy of the row, not a view: a view would hold (and count) the whole data tensor, and a
+    // transform that works in place would change the dataset. select_copy makes it in one op call
+    // (select, then clone, would be two, with a view handle made and freed in between).
+    const img = select_copy(this.data, 0, i);
     const target = this.labels[i]!;
     const x = this.transform ? this.transform(img) : (img as unknown as I);
     if (this.transform && (x as unknown) !== img) img.dispose();
