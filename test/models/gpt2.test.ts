@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as torch from '../../lib/index.js';
 import {
-  Conv1D, GPT2Config, GPT2ForSequenceClassification, GPT2LMHeadModel, GPT2Model, get_activation, logging,
+  BertConfig, BertModel, Conv1D, GPT2Config, GPT2ForSequenceClassification, GPT2LMHeadModel, GPT2Model, get_activation, logging,
 } from '../../lib/models/transformers/index.js';
 import { safetensors } from '../../lib/serialization/index.js';
 import type { Tensor } from '../../lib/tensor.js';
@@ -244,5 +244,87 @@ out = {'keys': list(sd.keys()), 'shared': sd['lm_head.weight'].data_ptr() == sd[
     const live = torch.memory().liveTensors;
     for (let i = 0; i < 5; i++) step();
     expect(torch.memory().liveTensors).toBe(live);
+  });
+});
+
+describe('gradient checkpointing (gradient_checkpointing_enable)', () => {
+  const tiny = (): GPT2LMHeadModel => {
+    torch.manual_seed(0);
+    return new GPT2LMHeadModel(new GPT2Config({ vocab_size: 50, n_positions: 16, n_embd: 32, n_layer: 2, n_head: 4 }));
+  };
+  const tokens = (): Tensor => torch.tensor([[1, 7, 3, 9, 4, 2, 8, 5], [6, 0, 2, 2, 7, 1, 3, 4]], { dtype: 'int64' });
+  const pad = (): Tensor => torch.tensor([[1, 1, 1, 1, 1, 1, 1, 0], [0, 1, 1, 1, 1, 1, 1, 1]], { dtype: 'int64' });
+
+  /** One training forward/backward (dropout on, same seed): the loss, every gradient, and how often each block's forward ran. */
+  function trainStep(model: GPT2LMHeadModel): { loss: number; grads: Map<string, number[] | null>; blockCalls: number; cached: boolean } {
+    let blockCalls = 0;
+    const handles = [...model.transformer.h].map((b) => b.register_forward_hook(() => { blockCalls++; }));
+    model.train();
+    model.zero_grad();
+    torch.manual_seed(1);
+    const out = model.forward(tokens(), { attention_mask: pad(), labels: tokens() });
+    out.loss!.backward();
+    for (const h of handles) h.remove();
+    const grads = new Map(model.named_parameters().map(([n, p]) => [n, p.grad === null ? null : (p.grad.flatten().tolist() as number[])]));
+    return { loss: out.loss!.item(), grads, blockCalls, cached: out.past_key_values !== null };
+  }
+
+  function expectSameGrads(a: Map<string, number[] | null>, b: Map<string, number[] | null>): void {
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    for (const [name, g] of a) {
+      const h = b.get(name)!;
+      expect(h === null, name).toBe(g === null);
+      if (g === null) continue;
+      const diff = Math.max(...g.map((v, i) => Math.abs(v - h[i]!)));
+      expect(diff, name).toBeLessThan(1e-6);
+    }
+  }
+
+  it('sets the flag on GPT2Model; is_gradient_checkpointing and gradient_checkpointing_disable() follow; BERT says it does not support it', () => {
+    const model = tiny();
+    expect(model.is_gradient_checkpointing).toBe(false);
+    model.gradient_checkpointing_enable();
+    expect([model.is_gradient_checkpointing, model.transformer.gradient_checkpointing]).toEqual([true, true]);
+    expect(model.transformer._gradient_checkpointing_func).toBeTypeOf('function');
+    model.gradient_checkpointing_disable();
+    expect(model.is_gradient_checkpointing).toBe(false);
+    const bert = new BertModel(new BertConfig({ vocab_size: 20, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 }));
+    expect(() => bert.gradient_checkpointing_enable()).toThrow('BertModel does not support gradient checkpointing.');
+  });
+
+  it('while training: the same loss and gradients as without (dropout and padding mask included), each block recomputed in backward, no cache', () => {
+    const model = tiny();
+    const plain = trainStep(model);
+    expect(plain.blockCalls).toBe(2);
+    expect(plain.cached).toBe(true);
+    model.gradient_checkpointing_enable();
+    const ckpt = trainStep(model);
+    expect(ckpt.blockCalls).toBe(4);
+    expect(ckpt.cached).toBe(false);
+    expect(Math.abs(ckpt.loss - plain.loss)).toBeLessThan(1e-6);
+    expectSameGrads(plain.grads, ckpt.grads);
+    // In eval mode the flag does nothing: one pass per block, and the cache comes back.
+    model.eval();
+    let calls = 0;
+    const handle = model.transformer.h.at(0).register_forward_hook(() => { calls++; });
+    const out = torch.no_grad(() => model.forward(tokens()));
+    handle.remove();
+    expect([calls, out.past_key_values !== null]).toEqual([1, true]);
+  });
+
+  it('with frozen embeddings the blocks get gradients only after enable_input_require_grads() (the reentrant rule), then the same ones', () => {
+    const model = tiny();
+    for (const [name, p] of model.named_parameters()) p.requires_grad_(name.includes('attn.c_attn'));
+    const plain = trainStep(model);
+    expect(plain.grads.get('transformer.h.0.attn.c_attn.weight')).not.toBeNull();
+    model.gradient_checkpointing_enable();
+    // No input of the first checkpoint requires grad, so nothing after it does: the loss has no graph.
+    expect(() => trainStep(model)).toThrow(/does not require grad/);
+    model.enable_input_require_grads();
+    const ckpt = trainStep(model);
+    expect(ckpt.blockCalls).toBe(4);
+    expectSameGrads(plain.grads, ckpt.grads);
+    model.disable_input_require_grads();
+    expect(() => trainStep(model)).toThrow(/does not require grad/);
   });
 });

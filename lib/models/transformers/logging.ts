@@ -23,6 +23,15 @@ export function warning(message: string): void {
   if (verbosity !== 'error') process.emitWarning(message, 'TransformersWarning');
 }
 
+const warnedOnce = new Set<string>();
+
+/** warning(), but each distinct message only once per process (transformers' logger.warning_once). */
+export function warning_once(message: string): void {
+  if (verbosity === 'error' || warnedOnce.has(message)) return;
+  warnedOnce.add(message);
+  warning(message);
+}
+
 /** Prints an informational message only at verbosity 'info'. */
 export function info(message: string): void {
   if (verbosity === 'info') console.info(message);

@@ -3,7 +3,9 @@
 // GPT2LMHeadModel (lm_head tied to wte) and GPT2ForSequenceClassification, with
 // HF's module tree, Conv1D layers (weights stored (in, out)), causal mask and
 // key/value cache. The attention is HF's eager path. Each GPT2Block is run
-// through call(), so it can be wrapped (hooks, gradient checkpointing, LoRA).
+// through call(), so it can be wrapped (hooks, LoRA); with
+// gradient_checkpointing_enable() GPT2Model runs each block through
+// torch.utils.checkpoint while training, as transformers does.
 import { arange, empty, full, ones, tensor } from '../../factories.js';
 import { cat, tril, where } from '../../generated/functions.js';
 import { scope } from '../../memory.js';
@@ -21,6 +23,8 @@ import { finfo_min, min_value_like } from './attention_mask.js';
 import { sequence_classification_loss } from './classification_loss.js';
 import { GPT2Config } from './configuration_gpt2.js';
 import { Conv1D } from './conv1d.js';
+import type { GradientCheckpointingFunc } from './gradient_checkpointing.js';
+import * as logging from './logging.js';
 import { mergeInputs } from './model_inputs.js';
 import { init_standard_weights, PreTrainedModel } from './modeling_utils.js';
 import type { BaseModelOutputWithPast, CausalLMOutput, KeyValue, SequenceClassifierOutputWithPast } from './modeling_outputs.js';
@@ -228,6 +232,7 @@ export interface GPT2ForSequenceClassificationInputs extends GPT2ModelInputs {
 export abstract class GPT2PreTrainedModel extends PreTrainedModel<GPT2Config> {
   static override readonly config_class = GPT2Config;
   static override readonly base_model_prefix: string = 'transformer';
+  static override readonly supports_gradient_checkpointing: boolean = true;
 
   protected override _init_weights(module: Module): void {
     const std = this.config.initializer_range;
@@ -253,9 +258,14 @@ export class GPT2Model extends GPT2PreTrainedModel {
   declare drop: Dropout;
   declare h: ModuleList<GPT2Block>;
   declare ln_f: LayerNorm;
+  /** Set by gradient_checkpointing_enable(): while training, each block runs through _gradient_checkpointing_func. */
+  declare gradient_checkpointing: boolean;
+  declare _gradient_checkpointing_func: GradientCheckpointingFunc | null;
 
   constructor(config: GPT2Config) {
     super(config);
+    this.gradient_checkpointing = false;
+    this._gradient_checkpointing_func = null;
     this.embed_dim = config.n_embd;
     this.wte = new Embedding(config.vocab_size, this.embed_dim);
     this.wpe = new Embedding(config.n_positions, this.embed_dim);
@@ -277,7 +287,12 @@ export class GPT2Model extends GPT2PreTrainedModel {
     return scope(() => {
       const outputAttentions = o.output_attentions ?? this.config.output_attentions;
       const outputHidden = o.output_hidden_states ?? this.config.output_hidden_states;
-      const useCache = o.use_cache ?? this.config.use_cache;
+      let useCache = o.use_cache ?? this.config.use_cache;
+      const checkpointing = this.gradient_checkpointing && this.training;
+      if (checkpointing && useCache) {
+        logging.warning_once('`use_cache=True` is incompatible with gradient checkpointing. Setting `use_cache=False`...');
+        useCache = false;
+      }
       const inputShape = o.input_ids != null ? o.input_ids.shape : o.inputs_embeds!.shape.slice(0, -1);
       const seq = inputShape[inputShape.length - 1]!;
       const ids = o.input_ids != null ? o.input_ids.view(-1, seq) : null;
@@ -307,13 +322,21 @@ export class GPT2Model extends GPT2PreTrainedModel {
       let i = 0;
       for (const block of this.h) {
         allHidden?.push(hidden);
-        const [h, present, weights] = block.call(hidden, {
-          layer_past: past?.[i] ?? null,
-          attention_mask: mask,
-          head_mask: headMask[i] ?? null,
-          use_cache: useCache,
-          output_attentions: outputAttentions,
-        });
+        // Checkpointed, the tensors go in as arguments so that checkpoint() saves them for the
+        // recomputation in backward; as in transformers, layer_past is not passed then.
+        const [h, present, weights] = checkpointing
+          ? this._gradient_checkpointing_func!(
+            (x: Tensor, m: Tensor | null, hm: Tensor | null) =>
+              block.call(x, { layer_past: null, attention_mask: m, head_mask: hm, use_cache: useCache, output_attentions: outputAttentions }),
+            hidden, mask, headMask[i] ?? null,
+          )
+          : block.call(hidden, {
+            layer_past: past?.[i] ?? null,
+            attention_mask: mask,
+            head_mask: headMask[i] ?? null,
+            use_cache: useCache,
+            output_attentions: outputAttentions,
+          });
         hidden = h;
         if (presents !== null) presents.push(present!);
         if (allAttentions !== null) allAttentions.push(weights!);

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { no_grad } from '../../autograd/grad_mode.js';
 import type { dtype } from '../../dtype.js';
 import * as init from '../../nn/init.js';
-import { Module } from '../../nn/module.js';
+import { Module, type RemovableHandle } from '../../nn/module.js';
 import { Embedding } from '../../nn/modules/sparse.js';
 import { Linear } from '../../nn/modules/linear.js';
 import { torchSize } from '../../nn/_utils.js';
@@ -15,7 +15,9 @@ import { save_sharded } from '../../serialization/sharded.js';
 import { Tensor } from '../../tensor.js';
 import { find_weights_file, fix_state_dict_key, read_state_dict, remove_stale_weights } from './checkpoint_files.js';
 import { type ConfigClass, PretrainedConfig, type PretrainedConfigInit } from './configuration_utils.js';
+import { bindCheckpoint, isGradientCheckpointingModule, setGradientCheckpointing } from './gradient_checkpointing.js';
 import * as logging from './logging.js';
+import type { CheckpointOptions } from '../../utils/checkpoint.js';
 
 /** The init object type of a config class (BertConfigInit for BertConfig). */
 export type InitOf<C> = C extends { readonly __init?: infer I } ? NonNullable<I> : PretrainedConfigInit;
@@ -78,8 +80,12 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   static readonly _tied_weights_keys: readonly string[] = [];
   static readonly _keys_to_ignore_on_load_missing: readonly RegExp[] = [];
   static readonly _keys_to_ignore_on_load_unexpected: readonly RegExp[] = [];
+  /** Whether gradient_checkpointing_enable() applies (GPT-2: yes; BERT here: not yet). */
+  static readonly supports_gradient_checkpointing: boolean = false;
 
   declare config: C;
+  /** The forward hook enable_input_require_grads() put on the input embeddings. */
+  declare _require_grads_hook: RemovableHandle | undefined;
 
   constructor(config: C) {
     super();
@@ -145,6 +151,43 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     return this.parameters()
       .filter((p) => !options.only_trainable || p.requires_grad)
       .reduce((n, p) => n + p.numel(), 0);
+  }
+
+  /**
+   * Runs each layer through torch.utils.checkpoint while training: activations are
+   * recomputed in backward instead of kept. kwargs go to checkpoint() (default
+   * {use_reentrant: true}, as transformers). With the reentrant algorithm the first
+   * layer's input must require grad for anything inside to get a gradient; when the
+   * embeddings are frozen (LoRA), call enable_input_require_grads() too.
+   */
+  gradient_checkpointing_enable(gradient_checkpointing_kwargs: CheckpointOptions | null = null): void {
+    if (!(this.constructor as typeof PreTrainedModel).supports_gradient_checkpointing) {
+      throw new Error(`${this.constructor.name} does not support gradient checkpointing.`);
+    }
+    setGradientCheckpointing(this, true, bindCheckpoint(gradient_checkpointing_kwargs ?? { use_reentrant: true }));
+  }
+
+  gradient_checkpointing_disable(): void {
+    if ((this.constructor as typeof PreTrainedModel).supports_gradient_checkpointing) setGradientCheckpointing(this, false, bindCheckpoint({}));
+  }
+
+  /** Whether any module of the model checkpoints its layers. */
+  get is_gradient_checkpointing(): boolean {
+    return this.modules().some((m) => isGradientCheckpointingModule(m) && m.gradient_checkpointing);
+  }
+
+  /** Makes the input embeddings' output require grad (a forward hook), so checkpointed layers above frozen embeddings train. */
+  enable_input_require_grads(): void {
+    const embeddings = this.get_input_embeddings();
+    if (embeddings === null) throw new Error(`${this.constructor.name} has no input embeddings (get_input_embeddings() returned null)`);
+    this._require_grads_hook = embeddings.register_forward_hook((_m, _args, output) => {
+      (output as Tensor).requires_grad_(true);
+    });
+  }
+
+  disable_input_require_grads(): void {
+    this._require_grads_hook?.remove();
+    this._require_grads_hook = undefined;
   }
 
   /**
