@@ -1,73 +1,144 @@
-// torch.load of a ~500 MB state_dict, torch-node against Python's torch.load, side by side:
+// torch.load and torch.save of a ~500 MB state_dict, torch-node against Python, side by side:
 //
-//   npx tsx scripts/bench/load-500mb.ts [--mb 500] [--runs 3] [--keep]
+//   npx tsx scripts/bench/load-500mb.ts [--quick] [--mb 500] [--runs 3] [--keep]
 //
-// Python writes the file; each load then runs in a fresh child process that measures
-// its own time and peak RSS (VmHWM in /proc/self/status). The file is read once
-// beforehand so both loaders read from the page cache. Printed: the time and peak
-// RSS of each loader (medians over the runs) and their ratios, the peak RSS growth
-// during the load against the file size, and peak RSS against the file size.
+// Python writes the file once; each run is a fresh child process (ours, then
+// Python's, alternating) that loads it, then saves what it loaded to a second
+// file, measuring its own wall time, CPU time and peak RSS (VmHWM in
+// /proc/self/status) for each. The peak is reset between the two with
+// /proc/self/clear_refs, so the save's peak is its own (it includes the loaded
+// state_dict, which both sides hold). The file is read once beforehand so both
+// loaders read from the page cache. Python's save is also timed with an fsync
+// of the file after it (ours fsyncs before its atomic rename; Python's does
+// not), so the save times can be compared like for like.
+//
+// Our child runs lib/ transpiled to plain JavaScript (typescript's transpileModule,
+// into the temporary folder) under plain node, as an application using the built
+// package does: run under tsx, its loader thread and transform caches add ~36 MiB
+// to the process before anything is loaded, which no user of dist/ pays.
+//
+// Peak RSS is reported against the file size twice, for both sides: as the whole
+// process (the issue's "peak RSS under 1.3x the file size") and as the growth over
+// the process's RSS just before the load. The whole-process figure includes what
+// libtorch costs at start-up before any load (~150 MiB: its ~285 shared libraries,
+// its op registry in the malloc heap) plus the interpreter, so for a 500 MB file it
+// cannot be under 1.3x on either side; the target is therefore judged on the growth.
+//
+// run-all.ts calls runCheckpoint(); run alone, this prints its own report.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
+import {
+  argNumber, type BenchOptions, type Figure, figure, formatTable, isMain, median, notSlowerThanPython, pythonBin,
+  repoRoot, standardOptions,
+} from './common.js';
 
-const PYTHON = process.env.TORCH_NODE_PYTHON ?? '/usr/bin/python3';
+/** The issue's target: peak RSS under this many times the file size. */
+const RSS_TARGET = 1.3;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function status(): { hwm: number; rss: number } {
-  const s = readFileSync('/proc/self/status', 'utf8');
-  const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)![1]) * 1024;
-  return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
+interface Phase {
+  ms: number;
+  /** user + system CPU time (all threads): steadier than wall time on a busy machine. */
+  cpuMs: number;
+  /** Peak RSS during the phase (bytes). */
+  hwm: number;
+  rssBefore: number;
+  /** Minor page faults during the phase: the pages the phase touched for the first time. */
+  minflt: number;
 }
 
 interface Sample {
-  ms: number;
-  /** user + system CPU time of the load (all threads): steadier than wall time on a busy machine. */
-  cpuMs: number;
-  hwm: number;
-  rssBefore: number;
+  load: Phase;
+  save: Phase;
+  /** Python only: the save followed by an fsync of the file, as ours does. */
+  saveFsyncMs?: number;
   tensors: number;
   checksum: number;
+  savedBytes: number;
 }
 
-async function child(path: string): Promise<void> {
-  const torch = await import('../../lib/torch.js');
-  const before = status();
+// Our child, as plain JavaScript: argv = [torch.js of the transpiled lib, checkpoint, output].
+// The peak is reset (clear_refs 5) before each phase, so each phase's VmHWM is its own.
+const OUR_CHILD = `
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+const [torchJs, path, out] = process.argv.slice(-3);
+const torch = await import(torchJs);
+const procStatus = () => {
+  const s = readFileSync('/proc/self/status', 'utf8');
+  const kb = (k) => Number(s.split('\\n').find((l) => l.startsWith(k + ':')).split(/\\s+/)[1]) * 1024;
+  return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
+};
+const minflt = () => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[7]);
+const timed = (fn) => {
+  writeFileSync('/proc/self/clear_refs', '5');
+  const rssBefore = procStatus().rss;
+  const f0 = minflt();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const sd = torch.load(path) as Map<string, InstanceType<typeof torch.Tensor>>;
+  const v = fn();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(c0);
-  const after = status();
-  // A checksum over a few elements proves the data is there without touching it all.
-  let checksum = 0;
-  for (const t of sd.values()) checksum += t.flatten().narrow(0, 0, 1).item();
-  const sample: Sample = { ms, cpuMs: (cpu.user + cpu.system) / 1000, hwm: after.hwm, rssBefore: before.rss, tensors: sd.size, checksum };
-  process.stdout.write(JSON.stringify(sample));
+  return [v, { ms, cpuMs: (cpu.user + cpu.system) / 1000, hwm: procStatus().hwm, rssBefore, minflt: minflt() - f0 }];
+};
+const [sd, load] = timed(() => torch.load(path));
+// A checksum over a few elements proves the data is there without touching it all.
+let checksum = 0;
+for (const t of sd.values()) checksum += torch.scope(() => t.flatten().narrow(0, 0, 1).item());
+const [, save] = timed(() => torch.save(sd, out));
+process.stdout.write(JSON.stringify({ load, save, tensors: sd.size, checksum, savedBytes: statSync(out).size }));
+`;
+
+/** lib/ as plain ES modules in outDir (no type checking: tsc has checked it), so our child runs without tsx. */
+function transpileLib(outDir: string): string {
+  const src = join(repoRoot, 'lib');
+  for (const e of readdirSync(src, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile() || !e.name.endsWith('.ts') || e.name.endsWith('.d.ts')) continue;
+    const file = join(e.parentPath, e.name);
+    const js = ts.transpileModule(readFileSync(file, 'utf8'), {
+      fileName: file,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    const dest = join(outDir, relative(src, file)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(dest), { recursive: true });
+    writeFileSync(dest, js);
+  }
+  return join(outDir, 'torch.js');
+}
+
+/** The addon our transpiled lib/ must load (it is not next to the temporary folder). */
+function addonPath(): string {
+  const p = process.env.TORCH_NODE_ADDON ?? join(repoRoot, 'build', 'Release', 'torch_node.node');
+  if (!existsSync(p)) throw new Error(`the native addon is not built (looked for ${p}): run npm run build:native`);
+  return p;
 }
 
 const PY_CHILD = `
-import json, sys, time, torch, re, resource
+import json, os, sys, time, torch, re, resource
 def status():
     s = open('/proc/self/status').read()
     kb = lambda k: int(re.search(k + r':\\s+(\\d+) kB', s).group(1)) * 1024
     return kb('VmHWM'), kb('VmRSS')
-_, rss_before = status()
-r0 = resource.getrusage(resource.RUSAGE_SELF)
-t0 = time.perf_counter()
-sd = torch.load(sys.argv[1])
-ms = (time.perf_counter() - t0) * 1000
-r1 = resource.getrusage(resource.RUSAGE_SELF)
-cpu_ms = (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000
-hwm, _ = status()
+def timed(fn):
+    open('/proc/self/clear_refs', 'w').write('5')
+    _, rss_before = status()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    v = fn()
+    ms = (time.perf_counter() - t0) * 1000
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    hwm, _ = status()
+    cpu = (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000
+    return v, {'ms': ms, 'cpuMs': cpu, 'hwm': hwm, 'rssBefore': rss_before, 'minflt': r1.ru_minflt - r0.ru_minflt}
+sd, load = timed(lambda: torch.load(sys.argv[1]))
 checksum = sum(t.reshape(-1)[0].item() for t in sd.values())
-print(json.dumps({'ms': ms, 'cpuMs': cpu_ms, 'hwm': hwm, 'rssBefore': rss_before, 'tensors': len(sd), 'checksum': checksum}))
+_, save = timed(lambda: torch.save(sd, sys.argv[2]))
+t0 = time.perf_counter()
+fd = os.open(sys.argv[2], os.O_RDONLY); os.fsync(fd); os.close(fd)
+fsync_ms = (time.perf_counter() - t0) * 1000
+print(json.dumps({'load': load, 'save': save, 'saveFsyncMs': save['ms'] + fsync_ms, 'tensors': len(sd),
+                  'checksum': checksum, 'savedBytes': os.path.getsize(sys.argv[2])}))
 `;
 
 const PY_WRITE = `
@@ -91,55 +162,133 @@ torch.save(sd, sys.argv[1])
 print(len(sd))
 `;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function run(cmd: string, args: string[]): Sample {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+function runChild(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Sample {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20, env: env ?? process.env });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Sample;
 }
 
-async function main(): Promise<void> {
-  const mb = arg('mb', 500);
-  const runs = arg('runs', 3);
+export interface CheckpointOptions extends BenchOptions {
+  /** The state_dict's size in MB (default 500). */
+  mb?: number;
+  /** Fresh processes per side (default 3; --quick 1). */
+  runs?: number;
+  keep?: boolean;
+}
+
+export interface CheckpointResult {
+  figures: Figure[];
+  fileBytes: number;
+  ours: Sample[];
+  python: Sample[];
+}
+
+export async function runCheckpoint(o: CheckpointOptions): Promise<CheckpointResult> {
+  const mb = o.mb ?? 500;
+  const runs = o.runs ?? (o.quick ? 1 : 3);
   const dir = mkdtempSync(join(tmpdir(), 'torch-node-bench-'));
   const path = join(dir, 'state_dict.pt');
+  const out = join(dir, 'saved.pt');
   try {
-    const w = spawnSync(PYTHON, ['-c', PY_WRITE, path, String(mb)], { encoding: 'utf8' });
-    if (w.status !== 0) throw new Error(`writing the state_dict with ${PYTHON} failed (is python3-torch installed?):\n${w.stderr}`);
-    const size = statSync(path).size;
+    o.log(`checkpoint: writing a ${mb} MB state_dict with Python ...`);
+    const w = spawnSync(pythonBin, ['-c', PY_WRITE, path, String(mb)], { encoding: 'utf8' });
+    if (w.status !== 0) throw new Error(`writing the state_dict with ${pythonBin} failed (is python3-torch installed?):\n${w.stderr}`);
+    const fileBytes = statSync(path).size;
     readFileSync(path); // into the page cache, for both loaders alike
-    const self = fileURLToPath(import.meta.url);
+    o.log('checkpoint: transpiling lib/ to plain JavaScript for our child ...');
+    const torchJs = transpileLib(join(dir, 'lib'));
+    const ourEnv = { ...process.env, TORCH_NODE_ADDON: addonPath() };
     const ours: Sample[] = [];
-    const py: Sample[] = [];
+    const python: Sample[] = [];
     for (let i = 0; i < runs; i++) {
-      ours.push(run(process.execPath, [...process.execArgv, self, '--child', path]));
-      py.push(run(PYTHON, ['-c', PY_CHILD, path]));
+      ours.push(runChild(process.execPath, ['--input-type=module', '-e', OUR_CHILD, torchJs, path, out], ourEnv));
+      rmSync(out, { force: true });
+      python.push(runChild(pythonBin, ['-c', PY_CHILD, path, out]));
+      rmSync(out, { force: true });
+      const a = ours[i]!;
+      const b = python[i]!;
+      o.log(`checkpoint run ${i + 1}/${runs}: load ${a.load.ms.toFixed(0)} vs ${b.load.ms.toFixed(0)} ms, save ${a.save.ms.toFixed(0)} vs ${b.save.ms.toFixed(0)} ms (Python + fsync ${b.saveFsyncMs!.toFixed(0)} ms)`);
     }
-    if (ours[0]!.tensors !== py[0]!.tensors || Math.abs(ours[0]!.checksum - py[0]!.checksum) > 1e-3) {
-      throw new Error(`the loads disagree: ${JSON.stringify(ours[0])} vs ${JSON.stringify(py[0])}`);
+    if (ours[0]!.tensors !== python[0]!.tensors || Math.abs(ours[0]!.checksum - python[0]!.checksum) > 1e-3) {
+      throw new Error(`the loads disagree: ${JSON.stringify(ours[0])} vs ${JSON.stringify(python[0])}`);
     }
-    const MB = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
-    const o = { cpu: median(ours.map((s) => s.cpuMs)), ms: median(ours.map((s) => s.ms)), hwm: median(ours.map((s) => s.hwm)), grow: median(ours.map((s) => s.hwm - s.rssBefore)) };
-    const p = { cpu: median(py.map((s) => s.cpuMs)), ms: median(py.map((s) => s.ms)), hwm: median(py.map((s) => s.hwm)), grow: median(py.map((s) => s.hwm - s.rssBefore)) };
-    console.log(`file: ${MB(size)} (${ours[0]!.tensors} tensors), ${runs} runs each, medians`);
-    console.log(`                 time      CPU time    peak RSS    RSS growth during load`);
-    console.log(`  torch-node  ${o.ms.toFixed(0).padStart(7)} ms ${o.cpu.toFixed(0).padStart(7)} ms  ${MB(o.hwm).padStart(10)}  ${MB(o.grow).padStart(10)} (${(o.grow / size).toFixed(2)}x file)`);
-    console.log(`  Python      ${p.ms.toFixed(0).padStart(7)} ms ${p.cpu.toFixed(0).padStart(7)} ms  ${MB(p.hwm).padStart(10)}  ${MB(p.grow).padStart(10)} (${(p.grow / size).toFixed(2)}x file)`);
-    const best = { o: Math.min(...ours.map((s) => s.ms)), p: Math.min(...py.map((s) => s.ms)) };
-    console.log(
-      `ratios (torch-node / Python): time ${(o.ms / p.ms).toFixed(2)}x (fastest runs: ${best.o.toFixed(0)} vs ${best.p.toFixed(0)} ms, ` +
-        `${(best.o / best.p).toFixed(2)}x), CPU time ${(o.cpu / p.cpu).toFixed(2)}x, peak RSS ${(o.hwm / p.hwm).toFixed(2)}x`,
-    );
-    console.log(`peak RSS / file size: torch-node ${(o.hwm / size).toFixed(2)}x, Python ${(p.hwm / size).toFixed(2)}x (both include ~200 MiB of libtorch and interpreter before any load)`);
+    const MiB = 2 ** 20;
+    const size = `${(fileBytes / MiB).toFixed(0)} MiB file, ${ours[0]!.tensors} tensors`;
+    const pyFsync = median(python.map((s) => s.saveFsyncMs!));
+    const total = (ss: Sample[]): number[] => ss.map((s) => s.load.hwm / fileBytes);
+    const growth = (ss: Sample[]): number[] => ss.map((s) => (s.load.hwm - s.load.rssBefore) / fileBytes);
+    const met = (ss: Sample[], f: (ss: Sample[]) => number[]): string => (median(f(ss)) < RSS_TARGET ? 'met' : 'not met');
+    const figures: Figure[] = [
+      figure({
+        benchmark: `torch.load ${mb} MB: time`, unit: 'ms', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
+        note: `${size}, page cache warm; median of ${runs} fresh processes each`,
+      }, { ours: ours.map((s) => s.load.ms), python: python.map((s) => s.load.ms) }),
+      figure({
+        benchmark: `torch.load ${mb} MB: peak RSS`, unit: 'MiB', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
+        note: 'VmHWM of the process after the load (includes ~200 MiB of runtime and libtorch)',
+      }, { ours: ours.map((s) => s.load.hwm / MiB), python: python.map((s) => s.load.hwm / MiB) }),
+      figure({
+        benchmark: `torch.load ${mb} MB: peak RSS / file`, unit: 'x file', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
+        note: `whole process: the issue's "under ${RSS_TARGET}x the file size" (ours ${met(ours, total)}, Python ${met(python, total)}); ` +
+          `it includes libtorch's ~150 MiB and the interpreter before any load, so a ${mb} MB file cannot meet it on either side`,
+      }, { ours: total(ours), python: total(python) }),
+      figure({
+        benchmark: `torch.load ${mb} MB: RSS growth / file`, unit: 'x file', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
+        note: `peak RSS during the load minus RSS just before it: what the load itself costs; the ${RSS_TARGET}x target is judged ` +
+          `on this (ours ${met(ours, growth)}, Python ${met(python, growth)})`,
+      }, { ours: growth(ours), python: growth(python) }),
+      figure({
+        benchmark: `torch.save ${mb} MB: time`, unit: 'ms', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
+        note: `saving the loaded state_dict; ours writes a temporary file, fsyncs and renames, Python only writes (Python's save + fsync: ${pyFsync.toFixed(0)} ms)`,
+      }, { ours: ours.map((s) => s.save.ms), python: python.map((s) => s.save.ms) }),
+      figure({
+        benchmark: `torch.save ${mb} MB: peak RSS`, unit: 'MiB', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
+        note: 'VmHWM during the save (peak reset after the load), the loaded state_dict included',
+      }, { ours: ours.map((s) => s.save.hwm / MiB), python: python.map((s) => s.save.hwm / MiB) }),
+    ];
+    return { figures, fileBytes, ours, python };
   } finally {
-    if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+    else o.log(`kept ${dir}`);
   }
 }
 
-const ci = process.argv.indexOf('--child');
-if (ci >= 0) await child(process.argv[ci + 1]!);
-else await main();
+async function main(): Promise<void> {
+  const o = standardOptions();
+  const r = await runCheckpoint({
+    ...o,
+    mb: argNumber('--mb', 500),
+    runs: process.argv.includes('--runs') ? argNumber('--runs', 3) : undefined,
+    keep: process.argv.includes('--keep'),
+  });
+  const MiB = 2 ** 20;
+  const grow = (ss: Sample[], k: 'load' | 'save'): number => median(ss.map((s) => s[k].hwm - s[k].rssBefore));
+  const cpu = (ss: Sample[], k: 'load' | 'save'): number => median(ss.map((s) => s[k].cpuMs));
+  console.log(formatTable(r.figures));
+  const faults = (ss: Sample[], k: 'load' | 'save'): number => median(ss.map((s) => s[k].minflt));
+  for (const k of ['load', 'save'] as const) {
+    console.log(
+      `${k}: CPU time ${cpu(r.ours, k).toFixed(0)} vs ${cpu(r.python, k).toFixed(0)} ms; minor page faults ${faults(r.ours, k)} vs ` +
+        `${faults(r.python, k)}; RSS growth during the ${k} ` +
+        `${(grow(r.ours, k) / MiB).toFixed(0)} vs ${(grow(r.python, k) / MiB).toFixed(0)} MiB ` +
+        `(${(grow(r.ours, k) / r.fileBytes).toFixed(2)}x vs ${(grow(r.python, k) / r.fileBytes).toFixed(2)}x the file)`,
+    );
+  }
+  const base = (ss: Sample[]): number => median(ss.map((s) => s.load.rssBefore));
+  const peak = (ss: Sample[]): number => median(ss.map((s) => s.load.hwm));
+  console.log(`peak RSS of the load against the file (${(r.fileBytes / MiB).toFixed(0)} MiB), target under ${RSS_TARGET}x:`);
+  for (const [name, ss] of [['torch-node', r.ours], ['Python', r.python]] as const) {
+    console.log(
+      `  ${name.padEnd(10)} whole process ${(peak(ss) / r.fileBytes).toFixed(2)}x (${(peak(ss) / MiB).toFixed(0)} MiB, of which ` +
+        `${(base(ss) / MiB).toFixed(0)} MiB before the load); growth during the load ${(grow(ss, 'load') / r.fileBytes).toFixed(2)}x`,
+    );
+  }
+  console.log(
+    `  judged on the growth: the process alone is ${(base(r.ours) / r.fileBytes).toFixed(2)}x (ours) and ` +
+      `${(base(r.python) / r.fileBytes).toFixed(2)}x (Python) of the file before loading anything, which leaves no room under ` +
+      `${RSS_TARGET}x for the file's own bytes`,
+  );
+  for (const f of r.figures) if (f.note) console.log(`${f.benchmark}: ${f.note}`);
+}
+
+if (isMain(import.meta.url)) await main();
