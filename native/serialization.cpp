@@ -5,10 +5,13 @@
 // (writeStorage), computing the zip CRC-32 on the way. The zip and pickle
 // logic lives in lib/serialization/.
 #include <ATen/ATen.h>
+#include <c10/core/CPUAllocator.h>
 #include <c10/core/StorageImpl.h>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "errors.h"
@@ -119,10 +122,83 @@ at::Tensor storage_as_cpu_bytes(const at::Tensor& t) {
   return bytes;
 }
 
+// ---- memory for a storage about to be filled from a file ----------------------------
+//
+// A checkpoint load writes every byte of each new storage once. With 4 KiB pages that
+// is one page fault (and one 4 KiB zeroing) per page: ~125k faults for 500 MB, a
+// large part of the load's system time. With THP_MEM_ALLOC_ENABLE=1 in the environment
+// (PyTorch 2.x's switch for the same thing in its CPU allocator, off by default there
+// too), storages of 2 MiB and more get their own anonymous mapping, aligned to 2 MiB
+// and marked MADV_HUGEPAGE, so the kernel backs each aligned 2 MiB with one
+// transparent huge page (one fault instead of 512) when THP is in 'madvise' or
+// 'always' mode. It is opt-in because it is not a win everywhere: measured on a
+// Firecracker VM with free page reporting, filling 448 MiB took 88 ms of CPU with
+// huge pages the guest had touched recently but 1.5 s with huge pages the host had
+// taken back (4 KiB pages: 270 ms). Only the 2 MiB ranges the data fills completely can become huge pages (the
+// mapping ends at the data's last 4 KiB page), so resident memory stays what the
+// data needs. The storage stays resizable: it keeps the CPU allocator, which a later
+// resize_ allocates from; the mapping is unmapped when the storage lets go of it.
+
+constexpr int64_t kHugePage = int64_t{2} << 20;
+
+struct Mapping {
+  void* base;
+  size_t length;
+};
+
+void unmap_storage(void* ctx) {
+  auto* m = static_cast<Mapping*>(ctx);
+  ::munmap(m->base, m->length);
+  delete m;
+}
+
+// A 2 MiB-aligned, MADV_HUGEPAGE mapping of at least nbytes, or nullptr when mmap refuses.
+Mapping* map_for_fill(int64_t nbytes) {
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t length = (static_cast<size_t>(nbytes) + page - 1) / page * page;
+  const size_t reserve = length + static_cast<size_t>(kHugePage);
+  void* raw = ::mmap(nullptr, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  // Trim the unaligned head and the unused tail of the reservation.
+  auto start = reinterpret_cast<uintptr_t>(raw);
+  uintptr_t aligned = (start + kHugePage - 1) & ~static_cast<uintptr_t>(kHugePage - 1);
+  if (aligned > start) ::munmap(raw, aligned - start);
+  uintptr_t end = aligned + length;
+  uintptr_t reserved_end = start + reserve;
+  if (reserved_end > end) ::munmap(reinterpret_cast<void*>(end), reserved_end - end);
+#ifdef MADV_HUGEPAGE
+  // A hint: EINVAL (a kernel without THP) leaves ordinary pages, which is still correct.
+  ::madvise(reinterpret_cast<void*>(aligned), length, MADV_HUGEPAGE);
+#endif
+  return new Mapping{reinterpret_cast<void*>(aligned), length};
+}
+
+bool huge_pages_requested() {
+  static const bool on = [] {
+    const char* v = std::getenv("THP_MEM_ALLOC_ENABLE");
+    return v != nullptr && std::atoi(v) != 0;
+  }();
+  return on;
+}
+
+// An uninitialized 1-D CPU tensor of numel elements, about to be overwritten completely.
+at::Tensor empty_for_fill(int64_t numel, c10::ScalarType dtype, bool huge_pages) {
+  int64_t nbytes = numel * static_cast<int64_t>(c10::elementSize(dtype));
+  Mapping* m = nbytes >= kHugePage && huge_pages ? map_for_fill(nbytes) : nullptr;
+  if (!m) return at::empty({numel}, at::TensorOptions().dtype(dtype));
+  c10::DataPtr data(m->base, m, &unmap_storage, c10::Device(c10::DeviceType::CPU));
+  // (use_byte_size_t, size, DataPtr, Allocator*, resizable): the same in libtorch 1.13
+  // and 2.x (where the size is a SymInt, built implicitly from the int64_t).
+  auto impl = c10::make_intrusive<c10::StorageImpl>(c10::StorageImpl::use_byte_size_t(), nbytes, std::move(data),
+                                                    c10::GetCPUAllocator(), /*resizable=*/true);
+  return at::empty({0}, at::TensorOptions().dtype(dtype)).set_(c10::Storage(std::move(impl)), 0, {numel}, {1});
+}
+
 }  // namespace
 
-// readFileInto(fd, offset, nbytes, dtype) -> handle of a new 1-D tensor of nbytes/itemsize
+// readFileInto(fd, offset, nbytes, dtype, hugePages?) -> handle of a new 1-D tensor of nbytes/itemsize
 // elements whose memory is filled by pread from the file: the bytes are read once, into the storage.
+// hugePages (default: THP_MEM_ALLOC_ENABLE=1 in the environment) asks for transparent huge pages.
 TN_ENTRY(readFileInto) {
   Napi::Env env = info.Env();
   int fd = fd_arg(info, 0, "readFileInto");
@@ -141,7 +217,8 @@ TN_ENTRY(readFileInto) {
     throw UserError("unexpected end of file: the file is truncated (wanted " + std::to_string(nbytes) + " bytes at offset " +
                     std::to_string(offset) + ", the file has " + std::to_string(end) + ")");
   }
-  at::Tensor t = at::empty({nbytes / itemsize}, at::TensorOptions().dtype(dtype));
+  bool huge_pages = info[4].IsBoolean() ? info[4].As<Napi::Boolean>().Value() : huge_pages_requested();
+  at::Tensor t = empty_for_fill(nbytes / itemsize, dtype, huge_pages);
   if (nbytes) pread_all(fd, static_cast<uint8_t*>(t.data_ptr()), nbytes, offset);
   return tensor_to_js(env, instance(env), std::move(t));
 }

@@ -3,8 +3,12 @@
 import { native, type Handle } from '../native.js';
 
 export interface SerializationNative {
-  /** A new 1-D tensor of nbytes / itemsize elements, filled by pread(fd, offset): the bytes land in its storage directly. */
-  readFileInto(fd: number, offset: number, nbytes: number, dtype: string): Handle;
+  /**
+   * A new 1-D tensor of nbytes / itemsize elements, filled by pread(fd, offset): the bytes land in its storage directly.
+   * hugePages (default: THP_MEM_ALLOC_ENABLE=1 in the environment, PyTorch 2.x's switch) backs storages of 2 MiB
+   * and more with transparent huge pages.
+   */
+  readFileInto(fd: number, offset: number, nbytes: number, dtype: string, hugePages?: boolean): Handle;
   /** Reverses each `unit`-byte group of a contiguous CPU tensor in place. */
   byteswap_(t: object, unit: number): void;
   /** [key shared by all tensors on that storage, storage bytes, storage offset in elements, itemsize]. */

