@@ -11,8 +11,12 @@ namespace tn {
 void register_tensor(Napi::Env env, Napi::Object exports);
 void register_autograd(Napi::Env env, Napi::Object exports);
 void register_cuda(Napi::Env env, Napi::Object exports);
+void register_amp(Napi::Env env, Napi::Object exports);
+void register_distributed(Napi::Env env, Napi::Object exports);
 void register_jit(Napi::Env env, Napi::Object exports);
 void register_serialization(Napi::Env env, Napi::Object exports);
+void register_custom_function(Napi::Env env, Napi::Object exports);
+void register_heap_stats(Napi::Env env, Napi::Object exports);
 
 Instance& instance(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
 
@@ -164,8 +168,12 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tn::register_tensor(env, exports);
   tn::register_autograd(env, exports);
   tn::register_cuda(env, exports);
+  tn::register_amp(env, exports);
+  tn::register_distributed(env, exports);
   tn::register_jit(env, exports);
   tn::register_serialization(env, exports);
+  tn::register_custom_function(env, exports);
+  tn::register_heap_stats(env, exports);
   return exports;
 }
 

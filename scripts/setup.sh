@@ -72,6 +72,12 @@ else
   say "system packages: present"
 fi
 
+# Optional: Gloo's headers, for torch.distributed (Debian's libtorch links the same
+# libgloo). Without them the addon builds without the Gloo backend.
+if [ ! -f /usr/include/gloo/algorithm.h ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt_install libgloo-dev || say "libgloo-dev not installed: torch.distributed's Gloo backend will be unavailable"
+fi
+
 # ---- npm packages -----------------------------------------------------------
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   say "npm install"

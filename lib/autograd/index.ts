@@ -35,3 +35,4 @@ export function backward(tensors: Tensor | readonly Tensor[], options: BackwardO
   const grads = gt === undefined || gt === null ? null : Array.isArray(gt) ? [...gt] : [gt as Tensor];
   native.backward(asList(tensors), grads, options.retain_graph, options.create_graph, options.inputs ? asList(options.inputs) : null);
 }
+export { Function, FunctionCtx, type ForwardArgs, type ForwardResult } from './function.js';

@@ -8,7 +8,7 @@ import type { dtype } from '../dtype.js';
 import { scope } from '../memory.js';
 import { no_grad } from '../autograd/grad_mode.js';
 import { Tensor } from '../tensor.js';
-import { type Args, parseArgs, sameShape, torchSize } from './_utils.js';
+import { type Args, parseArgs, pyTypeName, sameShape, torchSize } from './_utils.js';
 
 export type IntOrList = number | number[];
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -585,7 +585,14 @@ export interface ReductionKw {
   reduction?: Reduction;
 }
 
-function broadcastPair(input: Tensor, target: Tensor, call: (a: Tensor, b: Tensor) => Tensor): Tensor {
+/** Losses compare shapes before any op sees their arguments: without this check a non-tensor fails with an unrelated TypeError. */
+function checkLossTensors(name: string, input: unknown, target: unknown): void {
+  if (!(input instanceof Tensor)) throw new TypeError(`${name}(): argument 'input' must be Tensor, not ${pyTypeName(input)}`);
+  if (!(target instanceof Tensor)) throw new TypeError(`${name}(): argument 'target' must be Tensor, not ${pyTypeName(target)}`);
+}
+
+function broadcastPair(name: string, input: Tensor, target: Tensor, call: (a: Tensor, b: Tensor) => Tensor): Tensor {
+  checkLossTensors(name, input, target);
   if (sameShape(input.shape, target.shape)) return call(input, target);
   warn(
     `Using a target size (${torchSize(target.shape)}) that is different to the input size (${torchSize(input.shape)}). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.`,
@@ -619,20 +626,20 @@ type LossArgs<K = object> = Args<[size_average: boolean | null, reduce: boolean 
 /** Mean absolute error. */
 export function l1_loss(input: Tensor, target: Tensor, ...args: LossArgs): Tensor {
   const { reduction } = reductionOf('l1_loss', args);
-  return broadcastPair(input, target, (a, b) => O.l1.t(a, b, _reductionEnum(reduction)));
+  return broadcastPair('l1_loss', input, target, (a, b) => O.l1.t(a, b, _reductionEnum(reduction)));
 }
 /** Mean squared error. */
 export function mse_loss(input: Tensor, target: Tensor, ...args: LossArgs): Tensor {
   const { reduction } = reductionOf('mse_loss', args);
-  return broadcastPair(input, target, (a, b) => O.mse.t(a, b, _reductionEnum(reduction)));
+  return broadcastPair('mse_loss', input, target, (a, b) => O.mse.t(a, b, _reductionEnum(reduction)));
 }
 export function smooth_l1_loss(input: Tensor, target: Tensor, ...args: Args<[size_average: boolean | null, reduce: boolean | null, reduction: Reduction, beta: number], ReductionKw & { beta?: number; size_average?: boolean | null; reduce?: boolean | null }>): Tensor {
   const o = reductionOf('smooth_l1_loss', args, ['beta']);
-  return broadcastPair(input, target, (a, b) => O.smoothL1.t(a, b, _reductionEnum(o.reduction), (o.beta as number | undefined) ?? 1.0));
+  return broadcastPair('smooth_l1_loss', input, target, (a, b) => O.smoothL1.t(a, b, _reductionEnum(o.reduction), (o.beta as number | undefined) ?? 1.0));
 }
 export function huber_loss(input: Tensor, target: Tensor, ...args: Args<[reduction: Reduction, delta: number], ReductionKw & { delta?: number }>): Tensor {
   const o = parseArgs<{ reduction: Reduction; delta: number }>('huber_loss', args, ['reduction', 'delta']);
-  return broadcastPair(input, target, (a, b) => O.huber.t(a, b, _reductionEnum(o.reduction ?? 'mean'), o.delta ?? 1.0));
+  return broadcastPair('huber_loss', input, target, (a, b) => O.huber.t(a, b, _reductionEnum(o.reduction ?? 'mean'), o.delta ?? 1.0));
 }
 
 export interface CrossEntropyKw extends ReductionKw {
@@ -671,6 +678,7 @@ export interface BceKw extends ReductionKw {
 }
 /** Binary cross entropy of probabilities. */
 export function binary_cross_entropy(input: Tensor, target: Tensor, ...args: Args<[weight: Tensor | null, size_average: boolean | null, reduce: boolean | null, reduction: Reduction], BceKw>): Tensor {
+  checkLossTensors('binary_cross_entropy', input, target);
   const o = parseArgs<BceKw>('binary_cross_entropy', args, ['weight', 'size_average', 'reduce', 'reduction']);
   let reduction = o.reduction ?? 'mean';
   if (o.size_average !== undefined || o.reduce !== undefined) reduction = legacyGetString(o.size_average, o.reduce);
@@ -706,6 +714,7 @@ export interface BceLogitsKw extends BceKw {
 }
 /** Sigmoid + binary cross entropy, fused and numerically stable; pos_weight weighs positive examples. */
 export function binary_cross_entropy_with_logits(input: Tensor, target: Tensor, ...args: Args<[weight: Tensor | null, size_average: boolean | null, reduce: boolean | null, reduction: Reduction, pos_weight: Tensor | null], BceLogitsKw>): Tensor {
+  checkLossTensors('binary_cross_entropy_with_logits', input, target);
   const o = parseArgs<BceLogitsKw>('binary_cross_entropy_with_logits', args, ['weight', 'size_average', 'reduce', 'reduction', 'pos_weight']);
   let reduction = o.reduction ?? 'mean';
   if (o.size_average !== undefined || o.reduce !== undefined) reduction = legacyGetString(o.size_average, o.reduce);

@@ -40,3 +40,4 @@ export * as functional from './functional.js';
 export * as F from './functional.js';
 export * as init from './init.js';
 export * as utils from './utils/index.js';
+export * as parallel from './parallel/index.js';

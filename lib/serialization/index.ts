@@ -7,3 +7,4 @@ export { CheckpointError } from './source.js';
 export { load_sharded, save_sharded, type LoadShardedOptions, type SaveShardedOptions, type ShardIndex } from './sharded.js';
 export { load_partial, type LoadPartialOptions, type LoadPartialReport, type PartialLoadable, type SkippedEntry } from './partial.js';
 export * as safetensors from './safetensors.js';
+export { loadAsync, saveAsync } from './async.js';

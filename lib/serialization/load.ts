@@ -9,9 +9,9 @@ import type { Tensor } from '../tensor.js';
 import { loadLegacy } from './legacy.js';
 import { snative, withDeferredMemoryReports } from './native.js';
 import { unpickle } from './pickle.js';
-import { finish, LoadContext, type LoadOptions, type MapLocation, placeStorage, type StorageRef } from './restricted.js';
+import { DRY, finish, LoadContext, type LoadOptions, type MapLocation, placeStorage, type StorageRef } from './restricted.js';
 import { type ByteSource, CheckpointError, ITEMSIZE, openSource } from './source.js';
-import { looksLikeZip, ZipReader } from './zip.js';
+import { looksLikeZip, type ZipEntry, ZipReader } from './zip.js';
 
 export type { LoadOptions, MapLocation } from './restricted.js';
 
@@ -30,7 +30,17 @@ function zipRoot(zip: ZipReader, label: string): string {
   return pick.slice(0, pick.length - 'data.pkl'.length);
 }
 
-function loadZip(src: ByteSource, mapLocation: MapLocation): unknown {
+/** What a zip checkpoint holds before its storages are read: the archive, its root folder, byte order and data.pkl. */
+export interface ZipCheckpoint {
+  readonly zip: ZipReader;
+  readonly root: string;
+  readonly bigEndian: boolean;
+  readonly pkl: Buffer;
+  readonly label: string;
+}
+
+/** Reads the central directory, byteorder and data.pkl (the small records; storages are read later). */
+export function openZipCheckpoint(src: ByteSource): ZipCheckpoint {
   const zip = new ZipReader(src);
   const root = zipRoot(zip, src.label);
   if (zip.get(`${root}constants.pkl`) || zip.names.some((n) => n.startsWith(`${root}code/`))) {
@@ -44,6 +54,42 @@ function loadZip(src: ByteSource, mapLocation: MapLocation): unknown {
     else if (order !== 'little') throw new CheckpointError(`${src.label}: unknown byteorder record '${order.slice(0, 20)}'`);
   }
   const pkl = zip.read(zip.get(`${root}data.pkl`)!);
+  return { zip, root, bigEndian, pkl, label: src.label };
+}
+
+/** The record that holds storage `key`, checked to exist and to hold numel elements of dt. */
+export function zipStorageRecord(ck: ZipCheckpoint, key: string, dt: dtype, numel: number): { entry: ZipEntry; nbytes: number } {
+  const entry = ck.zip.get(`${ck.root}data/${key}`);
+  if (!entry) throw new CheckpointError(`${ck.label}: the checkpoint is incomplete: record ${ck.root}data/${key} (a ${dt} storage) is missing`);
+  const nbytes = numel * ITEMSIZE[dt];
+  if (!Number.isSafeInteger(nbytes)) throw new CheckpointError(`corrupted checkpoint: storage ${key} claims ${numel} elements`);
+  ck.zip.checkHolds(entry, nbytes);
+  return { entry, nbytes };
+}
+
+/** The storages data.pkl refers to (key -> dtype and size), found by a dry run of the unpickler that builds nothing. */
+export function zipStorages(ck: ZipCheckpoint): Map<string, { dtype: dtype; numel: number }> {
+  const found = new Map<string, { dtype: dtype; numel: number }>();
+  const scan = new LoadContext(
+    {
+      load(key, dt, numel) {
+        const prev = found.get(key);
+        if (prev && prev.dtype !== dt) throw new CheckpointError(`corrupted checkpoint: storage ${key} is used as both ${prev.dtype} and ${dt}`);
+        if (!prev) found.set(key, { dtype: dt, numel });
+        return DRY;
+      },
+    },
+    true,
+  );
+  unpickle(ck.pkl, scan, 0, `${ck.label}: data.pkl`);
+  return found;
+}
+
+/** A fresh 1-D tensor holding a storage's bytes; the loader owns it from then on. */
+export type ReadStorage = (key: string, entry: ZipEntry, nbytes: number, dt: dtype) => Tensor;
+
+/** Unpickles data.pkl, taking each storage's bytes from readStorage once per key, then byte order and map_location. */
+export function buildZip(ck: ZipCheckpoint, mapLocation: MapLocation, readStorage: ReadStorage): unknown {
   const cache = new Map<string, StorageRef>();
   const ctx = new LoadContext({
     load(key, dt, numel, location) {
@@ -52,13 +98,10 @@ function loadZip(src: ByteSource, mapLocation: MapLocation): unknown {
         if (hit.dtype !== dt) throw new CheckpointError(`corrupted checkpoint: storage ${key} is used as both ${hit.dtype} and ${dt}`);
         return hit;
       }
-      const entry = zip.get(`${root}data/${key}`);
-      if (!entry) throw new CheckpointError(`${src.label}: the checkpoint is incomplete: record ${root}data/${key} (a ${dt} storage) is missing`);
-      const nbytes = numel * ITEMSIZE[dt];
-      if (!Number.isSafeInteger(nbytes)) throw new CheckpointError(`corrupted checkpoint: storage ${key} claims ${numel} elements`);
-      let base = zip.readTensor(entry, nbytes, dt);
+      const { entry, nbytes } = zipStorageRecord(ck, key, dt, numel);
+      let base = readStorage(key, entry, nbytes, dt);
       ctx.created.push(base);
-      if (bigEndian) swapBytes(base, dt);
+      if (ck.bigEndian) swapBytes(base, dt);
       const placed = placeStorage(base, location, mapLocation);
       if (placed !== base) {
         ctx.created.push(placed);
@@ -69,7 +112,12 @@ function loadZip(src: ByteSource, mapLocation: MapLocation): unknown {
       return ref;
     },
   });
-  return finish(ctx, () => unpickle(pkl, ctx, 0, `${src.label}: data.pkl`).value);
+  return finish(ctx, () => unpickle(ck.pkl, ctx, 0, `${ck.label}: data.pkl`).value);
+}
+
+function loadZip(src: ByteSource, mapLocation: MapLocation): unknown {
+  const ck = openZipCheckpoint(src);
+  return buildZip(ck, mapLocation, (_key, entry, nbytes, dt) => ck.zip.readTensor(entry, nbytes, dt));
 }
 
 function swapBytes(t: Tensor, dt: dtype): void {
@@ -77,7 +125,6 @@ function swapBytes(t: Tensor, dt: dtype): void {
   if (unit > 1) snative.byteswap_(t, unit);
 }
 
-/** Runs the unpickling, then frees every tensor it made that the result does not hold. */
 // ---- entry point ------------------------------------------------------------------------------
 
 /**
@@ -100,9 +147,7 @@ function swapBytes(t: Tensor, dt: dtype): void {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function load<T = any>(f: string | Uint8Array, options: LoadOptions = {}): T {
-  if (options.weights_only === false) {
-    throw new CheckpointError('torch.load: weights_only=false is not supported: torch-node never runs code from a file (tensors, containers and plain values load with the default)');
-  }
+  checkLoadOptions(options);
   const src = openSource(f);
   try {
     return withDeferredMemoryReports(() => loadFrom(src, options.map_location)) as T;
@@ -111,14 +156,26 @@ export function load<T = any>(f: string | Uint8Array, options: LoadOptions = {})
   }
 }
 
+/** Refuses the options torch-node does not support (shared with loadAsync). */
+export function checkLoadOptions(options: LoadOptions): void {
+  if (options.weights_only === false) {
+    throw new CheckpointError('torch.load: weights_only=false is not supported: torch-node never runs code from a file (tensors, containers and plain values load with the default)');
+  }
+}
+
 function loadFrom(src: ByteSource, mapLocation: MapLocation): unknown {
+  return checkpointFormat(src) === 'zip' ? loadZip(src, mapLocation) : loadLegacy(src, mapLocation);
+}
+
+/** Which torch.save format the file is in, from its first bytes; anything else is refused with what it looks like. */
+export function checkpointFormat(src: ByteSource): 'zip' | 'legacy' {
   if (src.size === 0) throw new CheckpointError(`${src.label}: the file is empty`);
   const head = src.read(0, Math.min(src.size, 512), 'the file header');
-  if (looksLikeZip(head)) return loadZip(src, mapLocation);
+  if (looksLikeZip(head)) return 'zip';
   if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') {
     throw new CheckpointError(`${src.label}: this is the tar-based torch.save format of PyTorch < 0.4, which torch-node does not read; re-save it with a newer PyTorch`);
   }
-  if (head[0] === 0x80) return loadLegacy(src, mapLocation);
+  if (head[0] === 0x80) return 'legacy';
   if (head.length >= 9 && head[8] === 0x7b && Number(head.readBigUInt64LE(0)) + 8 <= src.size) {
     throw new CheckpointError(`${src.label}: this is a safetensors file, not a torch.save checkpoint: load it with torch.safetensors.load_file`);
   }

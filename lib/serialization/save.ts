@@ -45,7 +45,7 @@ class PlainTensor {
   constructor(readonly t: Tensor) {}
 }
 
-interface StorageRecord {
+export interface StorageRecord {
   id: string;
   tensor: Tensor;
   nbytes: number;
@@ -53,8 +53,14 @@ interface StorageRecord {
   token: StorageToken;
 }
 
+/** data.pkl and the storages it refers to, in id order. */
+export interface PickledCheckpoint {
+  pkl: Buffer;
+  storages: StorageRecord[];
+}
+
 /** Pickles obj; returns data.pkl and the storages it refers to, in id order. */
-export function pickleWithStorages(obj: unknown): { pkl: Buffer; storages: StorageRecord[] } {
+export function pickleWithStorages(obj: unknown): PickledCheckpoint {
   const storages = new Map<number, StorageRecord>();
   const storageOf = (t: Tensor, path: string): StorageToken => {
     if (t.isDisposed) throw new TypeError(`torch.save: the tensor at ${path} has been disposed`);
@@ -79,6 +85,7 @@ export function pickleWithStorages(obj: unknown): { pkl: Buffer; storages: Stora
     return token;
   };
   const tensorReduce = (t: Tensor, path: string): PyReduce => {
+    if (t.isDisposed) throw new TypeError(`torch.save: the tensor at ${path} has been disposed`);
     const [, , offset] = snative.storageInfo(t);
     return new PyReduce(REBUILD_TENSOR, [
       storageOf(t, path), offset, tupleOf(t.shape), tupleOf(t.stride()), t.requires_grad, new OrderedDict(),
@@ -97,8 +104,8 @@ export function pickleWithStorages(obj: unknown): { pkl: Buffer; storages: Stora
   return { pkl, storages: [...storages.values()] };
 }
 
-function writeArchive(obj: unknown, sink: ZipSink, options: SaveOptions): void {
-  const { pkl, storages } = pickleWithStorages(obj);
+/** The records of a torch.save archive, in Python's order: data.pkl, byteorder, the storages, version. */
+export function writeArchive({ pkl, storages }: PickledCheckpoint, sink: ZipSink, options: SaveOptions): void {
   const zip = new ZipWriter(sink, options._force_zip64 === true);
   zip.addBuffer('archive/data.pkl', pkl);
   zip.addBuffer('archive/byteorder', Buffer.from('little'));
@@ -122,25 +129,39 @@ function writeArchive(obj: unknown, sink: ZipSink, options: SaveOptions): void {
  * then renamed over the final name, so a crash never leaves a half-written checkpoint.
  */
 export function save(obj: unknown, f: string | WritableLike, options: SaveOptions = {}): void {
-  if (options._use_new_zipfile_serialization === false) {
-    throw new TypeError('torch.save: only the zip format is written (_use_new_zipfile_serialization=false is not supported)');
-  }
+  checkSaveOptions(options);
   if (typeof f === 'string') {
-    atomicWrite(f, (fd) => writeArchive(obj, new FileSink(fd), options));
+    atomicWrite(f, (fd) => writeArchive(pickleWithStorages(obj), new FileSink(fd), options));
     return;
   }
-  if (f && typeof (f as WritableLike).write === 'function') {
-    writeArchive(obj, new StreamSink(f as WritableLike), options);
+  if (isWritable(f)) {
+    writeArchive(pickleWithStorages(obj), new StreamSink(f), options);
     return;
   }
   throw new TypeError('torch.save: f must be a file path or a writable stream');
+}
+
+/** Refuses the options torch-node does not support (shared with saveAsync). */
+export function checkSaveOptions(options: SaveOptions): void {
+  if (options._use_new_zipfile_serialization === false) {
+    throw new TypeError('torch.save: only the zip format is written (_use_new_zipfile_serialization=false is not supported)');
+  }
+}
+
+export function isWritable(f: unknown): f is WritableLike {
+  return typeof f === 'object' && f !== null && typeof (f as WritableLike).write === 'function';
+}
+
+/** The temporary name a file is written under before it is renamed into place: same folder, unique, hidden. */
+export function temporaryPathFor(full: string): string {
+  return join(dirname(full), `.${basename(full)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /** Writes a file through fd-level calls on a temporary file, then renames it into place. */
 export function atomicWrite(path: string, write: (fd: number) => void): void {
   const full = resolve(path);
   const dir = dirname(full);
-  const tmp = join(dir, `.${basename(full)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = temporaryPathFor(full);
   const fd = openSync(tmp, 'wx', 0o666);
   try {
     write(fd);

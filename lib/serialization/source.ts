@@ -24,7 +24,7 @@ export interface ByteSource {
   close(): void;
 }
 
-function checkRange(src: ByteSource, position: number, length: number, what: string): void {
+export function checkRange(src: ByteSource, position: number, length: number, what: string): void {
   if (!Number.isSafeInteger(position) || !Number.isSafeInteger(length) || position < 0 || length < 0) {
     throw new CheckpointError(`${src.label}: corrupted checkpoint: ${what} has an invalid position or size (${position}, ${length})`);
   }

@@ -162,11 +162,16 @@ export class ZipReader {
     throw new CheckpointError(`${this.src.label}: record ${entry.name} uses zip compression method ${method(entry.method)}, which is not supported (stored and deflate are)`);
   }
 
-  /** A new 1-D tensor of the entry's first nbytes, read directly into its storage when the record is stored. */
-  readTensor(entry: ZipEntry, nbytes: number, dt: dtype): Tensor {
+  /** Refuses a record smaller than the storage that claims it (checked before any memory is allocated). */
+  checkHolds(entry: ZipEntry, nbytes: number): void {
     if (entry.size < nbytes) {
       throw new CheckpointError(`${this.src.label}: corrupted checkpoint: record ${entry.name} holds ${entry.size} bytes but its storage needs ${nbytes}`);
     }
+  }
+
+  /** A new 1-D tensor of the entry's first nbytes, read directly into its storage when the record is stored. */
+  readTensor(entry: ZipEntry, nbytes: number, dt: dtype): Tensor {
+    this.checkHolds(entry, nbytes);
     if (entry.method === 0) {
       return this.src.readTensor(this.dataOffset(entry), nbytes, dt, `record ${entry.name}`);
     }
@@ -217,8 +222,9 @@ export class StreamSink implements ZipSink {
 }
 
 const zlibCrc = (zlib as unknown as { crc32?: (data: Uint8Array, init?: number) => number }).crc32;
-export function crc32(bytes: Uint8Array): number {
-  return zlibCrc ? zlibCrc(bytes) : snative.crc32(bytes);
+/** CRC-32 of bytes, continuing from init (the CRC of what came before them). */
+export function crc32(bytes: Uint8Array, init = 0): number {
+  return zlibCrc ? zlibCrc(bytes, init) : snative.crc32(bytes, init);
 }
 
 interface Written {

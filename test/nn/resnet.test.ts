@@ -1,4 +1,4 @@
-// A torchvision-style ResNet-18 written in TypeScript (test/nn/resnet.ts)
+// torch-node's ResNet-18 (lib/models/vision/resnet.ts)
 // against python3-torchvision's resnet18: the same state_dict keys, the same
 // initial weights after manual_seed, and the same logits after loading the
 // state_dict torchvision's model holds (moved through a file as raw bytes
@@ -11,7 +11,7 @@ import * as torch from '../../lib/index.js';
 import type { Tensor } from '../../lib/tensor.js';
 import { python, pythonMissingReason, runPython } from '../helpers/python.js';
 import { diff, settleThreads } from './parity.js';
-import { resnet18 } from './resnet.js';
+import { resnet18 } from '../../lib/models/index.js';
 
 settleThreads();
 

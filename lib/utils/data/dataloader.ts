@@ -13,6 +13,7 @@
 // batch inside the loop body are yours: wrap the body in torch.scope(() => ...).
 import { HANDLE } from '../../native.js';
 import { scope } from '../../memory.js';
+import { pinMemoryTree, shouldPinMemory } from '../../cuda/pin_memory.js';
 import type { Generator } from '../../random.js';
 import { type Collated, default_collate, default_convert } from './collate.js';
 import type { Tensor } from '../../tensor.js';
@@ -32,7 +33,7 @@ export interface DataLoaderOptions<T = unknown, B = Collated<T>> {
   num_workers?: number;
   /** Merges a list of samples into a batch (default_collate; default_convert when batch_size is null). */
   collate_fn?: ((samples: T[]) => B) | null;
-  /** Ignored on CPU-only libtorch. */
+  /** Copy batches into pinned (page-locked) memory; without CUDA ignored with a warning. */
   pin_memory?: boolean;
   /** Drop the last batch when it is smaller than batch_size. */
   drop_last?: boolean;
@@ -104,6 +105,8 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B>, As
   readonly generator: Generator | null;
   readonly num_workers = 0;
   readonly disposeBatches: boolean;
+  /** Whether batches are pinned: pin_memory was asked for and CUDA is available. */
+  readonly pin_memory: boolean;
   private readonly iterable: boolean;
 
   constructor(dataset: DatasetArg<T>, options: DataLoaderOptions<T, B> = {}) {
@@ -114,6 +117,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B>, As
     this.dataset = dataset;
     this.generator = o.generator ?? null;
     this.disposeBatches = o.disposeBatches ?? true;
+    this.pin_memory = shouldPinMemory(o.pin_memory ?? false);
     this.iterable = isIterableDataset(dataset);
     let batchSize: number | null = o.batch_size === undefined ? 1 : o.batch_size;
     let dropLast = o.drop_last ?? false;
@@ -182,7 +186,7 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B>, As
 
   /** A function that returns the next batch, or done; the per-epoch draws happen here, in Python's order. */
   private fetcher(): () => IteratorResult<B, undefined> {
-    const collate = this.collate_fn;
+    const collate = this.pin_memory ? (s: T[]): B => pinMemoryTree(this.collate_fn(s)) : this.collate_fn;
     const done: IteratorResult<B, undefined> = { done: true, value: undefined };
     if (this.iterable) {
       // Python draws the base seed first, then its fetcher calls iter(dataset).
@@ -223,7 +227,8 @@ export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B>, As
     const batched = this.batch_sampler !== null;
     // A TensorDataset under default_collate: the rows in one index_select per tensor, the same
     // values as stacking per-sample views, without a view of the whole tensor per sample.
-    const fastRows = collate === (default_collate as unknown) ? tensorRows(dataset) : null;
+    const rows = this.collate_fn === (default_collate as unknown) ? tensorRows(dataset) : null;
+    const fastRows = rows && this.pin_memory ? (indices: readonly number[]) => pinMemoryTree(rows(indices)) : rows;
     const getitems = !Array.isArray(dataset) && typeof (dataset as MapStyleDataset<T>).getitems === 'function'
       ? (dataset as Required<MapStyleDataset<T>>).getitems.bind(dataset)
       : null;

@@ -12,3 +12,5 @@ export {
 export { default_collate, default_convert, type Collated } from './collate.js';
 export { DataLoader, get_worker_info, type DataLoaderOptions, type DatasetArg } from './dataloader.js';
 export { FashionMNIST, MNIST, type MNISTOptions } from '../../vision/datasets/mnist.js';
+export { DistributedSampler, type DistributedSamplerOptions } from './distributed.js';
+export * as distributed from './distributed.js';
