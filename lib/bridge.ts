@@ -3,6 +3,7 @@
 // into Tensors. Argument *conversion* happens once, natively, by schema.
 import type { Tensor } from './tensor.js';
 import { GENERATOR, HANDLE, native, type OpSchema } from './native.js';
+import { handleCudaOpError } from './cuda/errors.js';
 
 /** Mirrors the native Kind enum (native/ops.h). */
 export enum Kind {
@@ -87,7 +88,7 @@ export class Op {
     const shape = this._shape >= 0 ? this._shape : this.resultShape();
     const original = shape === 2 ? args.slice() : args;
     const aliased = shape === 1 ? args[this._aliasIndex] : undefined;
-    const raw = native.opCall(this.id, toHandles(args), ...args);
+    const raw = this.invoke(toHandles(args), args);
     if (shape === 0) return raw === null ? null : wrap(raw as number);
     if (shape === 1) return aliased;
     return this.convert(raw, original);
@@ -101,7 +102,10 @@ export class Op {
   t(...args: unknown[]): Tensor;
   t(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown, a5?: unknown, a6?: unknown, a7?: unknown): Tensor {
     const n = arguments.length;
-    if (n > 8) return wrap(native.opCall(this.id, toHandles(Array.prototype.slice.call(arguments)), ...arguments) as number);
+    if (n > 8) {
+      const args = Array.prototype.slice.call(arguments) as unknown[];
+      return wrap(this.invoke(toHandles(args), args) as number);
+    }
     const T = TensorClass as TensorCtor;
     let m = n << HANDLE_BITS;
     if (a0 instanceof T) { a0 = a0[HANDLE]; m |= 1; }
@@ -112,7 +116,21 @@ export class Op {
     if (a5 instanceof T) { a5 = a5[HANDLE]; m |= 32; }
     if (a6 instanceof T) { a6 = a6[HANDLE]; m |= 64; }
     if (a7 instanceof T) { a7 = a7[HANDLE]; m |= 128; }
-    return wrap(native.opCall(this.id, m, a0, a1, a2, a3, a4, a5, a6, a7) as number);
+    try {
+      return wrap(native.opCall(this.id, m, a0, a1, a2, a3, a4, a5, a6, a7) as number);
+    } catch (e) {
+      return handleCudaOpError(e, () => wrap(native.opCall(this.id, m, a0, a1, a2, a3, a4, a5, a6, a7) as number));
+    }
+  }
+
+  /** The general path: args already converted by toHandles into mask. */
+  private invoke(mask: number, args: unknown[]): unknown {
+    try {
+      return native.opCall(this.id, mask, ...args);
+    } catch (e) {
+      // A CUDA out-of-memory is retried once after freeing what can be freed; a missing CUDA backend gets Python's words.
+      return handleCudaOpError(e, () => native.opCall(this.id, mask, ...args));
+    }
   }
 
   /** Call with Python-style keyword arguments mapped onto schema positions. */

@@ -380,9 +380,9 @@ struct StackLease {
 };
 
 OpSpec& op_at(Instance& inst, const Napi::Value& id) {
-  if (!id.IsNumber()) throw UserError("operator id must be a number");
-  auto k = id.As<Napi::Number>().Int64Value();
-  if (k < 0 || static_cast<size_t>(k) >= inst.ops.size()) throw UserError("unknown operator id " + std::to_string(k));
+  double k = -1;
+  if (napi_get_value_double(id.Env(), id, &k) != napi_ok) throw UserError("operator id must be a number");
+  if (!(k >= 0) || k >= static_cast<double>(inst.ops.size())) throw UserError("unknown operator id " + std::to_string(k));
   return *inst.ops[static_cast<size_t>(k)];
 }
 
@@ -475,7 +475,7 @@ static napi_value op_call(napi_env env, Instance& inst, napi_value* argv, size_t
     throw UserError(qualified(op) + "() takes " + std::to_string(op.args.size()) + " arguments but " +
                     std::to_string(given) + " were given");
   }
-  napi_value key = inst.handle_key.Value();
+  napi_value key = nullptr;  // the handle symbol, fetched for the first Tensor object not given as a handle
   StackLease lease(inst);
   torch::jit::Stack& stack = lease.stack;
   for (size_t i = 0; i < op.args.size(); ++i) {
@@ -493,6 +493,7 @@ static napi_value op_call(napi_env env, Instance& inst, napi_value* argv, size_t
     } else {
       napi_get_undefined(env, &raw);
     }
+    if (key == nullptr && type == napi_object) key = inst.handle_key.Value();
     stack.push_back(convert_arg(inst, op, i, Napi::Value(env, raw), type, key));
   }
   op.handle.callBoxed(&stack);
