@@ -3,6 +3,7 @@
 // into Tensors. Argument *conversion* happens once, natively, by schema.
 import type { Tensor } from './tensor.js';
 import { GENERATOR, HANDLE, native, type OpSchema } from './native.js';
+import { handleCudaOpError } from './cuda/errors.js';
 
 /** Mirrors the native Kind enum (native/ops.h). */
 export enum Kind {
@@ -22,14 +23,18 @@ export function wrap(handle: number): Tensor {
 
 export type Kwargs = Record<string, unknown>;
 
+/** Bits of the opCall mask that mark handle positions; the bits above hold the argument count. */
+const HANDLE_BITS = 24;
+
 /**
  * Replaces the Tensors among args (in place) by their handle numbers and
- * returns the bit mask of their positions, so the native side reads each
- * handle directly instead of looking up a property on the object.
+ * returns the opCall mask: their positions, and the argument count above them,
+ * so the native side reads each handle directly instead of looking up a
+ * property on the object.
  */
 function toHandles(args: unknown[]): number {
   let mask = 0;
-  const n = args.length < 31 ? args.length : 31;
+  const n = args.length < HANDLE_BITS ? args.length : HANDLE_BITS;
   for (let i = 0; i < n; i++) {
     const a = args[i];
     if (a instanceof (TensorClass as TensorCtor)) {
@@ -37,7 +42,7 @@ function toHandles(args: unknown[]): number {
       mask |= 1 << i;
     }
   }
-  return mask;
+  return (mask | (args.length << HANDLE_BITS)) >>> 0;
 }
 
 export function isPlainObject(v: unknown): v is Kwargs {
@@ -83,15 +88,49 @@ export class Op {
     const shape = this._shape >= 0 ? this._shape : this.resultShape();
     const original = shape === 2 ? args.slice() : args;
     const aliased = shape === 1 ? args[this._aliasIndex] : undefined;
-    const raw = native.opCall(this.id, toHandles(args), ...args);
+    const raw = this.invoke(toHandles(args), args);
     if (shape === 0) return raw === null ? null : wrap(raw as number);
     if (shape === 1) return aliased;
     return this.convert(raw, original);
   }
 
-  /** For ops known to return one new Tensor: the hot path of the typed wrappers. */
-  t(...args: unknown[]): Tensor {
-    return wrap(native.opCall(this.id, toHandles(args), ...args) as number);
+  /**
+   * For ops known to return one new Tensor: the hot path of the typed wrappers.
+   * Up to eight arguments go to the native side as a call with a fixed number
+   * of arguments (no rest array, no spread), their count in the mask.
+   */
+  t(...args: unknown[]): Tensor;
+  t(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown, a5?: unknown, a6?: unknown, a7?: unknown): Tensor {
+    const n = arguments.length;
+    if (n > 8) {
+      const args = Array.prototype.slice.call(arguments) as unknown[];
+      return wrap(this.invoke(toHandles(args), args) as number);
+    }
+    const T = TensorClass as TensorCtor;
+    let m = n << HANDLE_BITS;
+    if (a0 instanceof T) { a0 = a0[HANDLE]; m |= 1; }
+    if (a1 instanceof T) { a1 = a1[HANDLE]; m |= 2; }
+    if (a2 instanceof T) { a2 = a2[HANDLE]; m |= 4; }
+    if (a3 instanceof T) { a3 = a3[HANDLE]; m |= 8; }
+    if (a4 instanceof T) { a4 = a4[HANDLE]; m |= 16; }
+    if (a5 instanceof T) { a5 = a5[HANDLE]; m |= 32; }
+    if (a6 instanceof T) { a6 = a6[HANDLE]; m |= 64; }
+    if (a7 instanceof T) { a7 = a7[HANDLE]; m |= 128; }
+    try {
+      return wrap(native.opCall(this.id, m, a0, a1, a2, a3, a4, a5, a6, a7) as number);
+    } catch (e) {
+      return handleCudaOpError(e, () => wrap(native.opCall(this.id, m, a0, a1, a2, a3, a4, a5, a6, a7) as number));
+    }
+  }
+
+  /** The general path: args already converted by toHandles into mask. */
+  private invoke(mask: number, args: unknown[]): unknown {
+    try {
+      return native.opCall(this.id, mask, ...args);
+    } catch (e) {
+      // A CUDA out-of-memory is retried once after freeing what can be freed; a missing CUDA backend gets Python's words.
+      return handleCudaOpError(e, () => native.opCall(this.id, mask, ...args));
+    }
   }
 
   /** Call with Python-style keyword arguments mapped onto schema positions. */

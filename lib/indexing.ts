@@ -445,6 +445,16 @@ function setItemInner(self: Tensor, indices: readonly Index[], rawValue: IndexVa
 // ---- wiring ------------------------------------------------------------------
 
 Tensor.prototype.get = function get(this: Tensor, ...indices: Index[]): Tensor {
+  const v = indices[0];
+  if (indices.length === 1 && typeof v === 'number' && Number.isInteger(v)) {
+    // x[i], the most common index: select straight away; when libtorch refuses, the
+    // general path below says why in Python's words (it reads the shape to do so).
+    try {
+      return SELECT.t(this, 0, v);
+    } catch {
+      /* fall through */
+    }
+  }
   return getItem(this, indices);
 };
 

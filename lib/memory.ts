@@ -19,6 +19,25 @@ export const finalizer = new FinalizationRegistry<number>((handle) => {
   native.release(handle);
 });
 
+// dispose() does not call into the addon: it appends the handle to a queue the
+// addon shares and drains before it adds or counts tensors (a native call per
+// dispose cost as much as a small op). So memory is returned at the next op,
+// at the latest when the queue is full.
+const RELEASE_CAPACITY = 1024;
+const releaseQueue = new Float64Array(RELEASE_CAPACITY + 1);
+native.setReleaseQueue(releaseQueue);
+
+/** Frees a handle at the next native tensor operation. */
+export function releaseSoon(handle: number): void {
+  let n = releaseQueue[0]!;
+  if (n === RELEASE_CAPACITY) {
+    native.drainReleases();
+    n = 0;
+  }
+  releaseQueue[n + 1] = handle;
+  releaseQueue[0] = n + 1;
+}
+
 // Tensors made outside any scope are handed to the FinalizationRegistry in
 // batches: most are disposed within a few ops and then never need a record
 // (registering and unregistering one costs more than a small op). At most

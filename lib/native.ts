@@ -35,13 +35,19 @@ export interface NativeAddon {
   opResolve(name: string, overload: string): number;
   opSchema(id: number): OpSchema;
   opList(): string[];
-  /** handleMask bit i set: args[i] is a Tensor's handle number rather than a JS value to convert. */
-  opCall(id: number, handleMask: number, ...args: NativeArg[]): unknown;
+  /**
+   * mask bit i (i < 24) set: args[i] is a Tensor's handle number rather than a JS value to
+   * convert; bits 24-30: how many args the caller gives (trailing ones may be undefined padding).
+   */
+  opCall(id: number, mask: number, ...args: NativeArg[]): unknown;
 
   fromBytes(bytes: ArrayBufferView | ArrayBuffer, dtype: string, shape: readonly number[]): Handle;
   toBytes(t: object): ArrayBuffer;
   dataView(t: object): ArrayBuffer | null;
   release(h: Handle): boolean;
+  /** Shares the queue that dispose() fills: element 0 is the count, then handles (see memory.ts). */
+  setReleaseQueue(queue: Float64Array): void;
+  drainReleases(): void;
   isLive(h: Handle): boolean;
   memoryStats(): { liveTensors: number; liveBytes: number; peakTensors: number };
   dtype(t: object): string;
@@ -72,6 +78,11 @@ export interface NativeAddon {
   generatorGetState(g: number): Handle;
   generatorSetState(g: number, state: object): void;
   generatorRelease(g: number): void;
+
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  setNumInteropThreads(n: number): void;
+  getNumInteropThreads(): number;
 
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;

@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { Op, op, registerTensorClass, wrap } from './bridge.js';
 import { device, type DeviceLike } from './device.js';
 import { type AnyTypedArray, type dtype, isDtype, isFloatingDtype, itemsize, parseDtype, viewBytes } from './dtype.js';
-import { adoptSoon, finalizer, track } from './memory.js';
+import { adoptSoon, finalizer, releaseSoon, track } from './memory.js';
 import { HANDLE, native } from './native.js';
 import { tensorRepr, type DTypeName } from './tensor_str.js';
 
@@ -118,7 +118,7 @@ export class Tensor {
   dispose(): void {
     const h = this[HANDLE];
     if (h >= 0) {
-      native.release(h);
+      releaseSoon(h);
       this[HANDLE] = -1;
       // Drop the finalizer record now: in a long synchronous loop its cleanup never gets to run.
       if (this.gcOwned) finalizer.unregister(this);

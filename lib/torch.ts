@@ -19,6 +19,7 @@ export { type Layout, type MemoryFormat } from './op_support.js';
 export { Generator, default_generator, manual_seed, initial_seed, seed, get_rng_state, set_rng_state } from './random.js';
 export { no_grad, enable_grad, set_grad_enabled, is_grad_enabled } from './autograd/grad_mode.js';
 export { scope, keep, memory, type MemoryStats } from './memory.js';
+export { set_num_threads, get_num_threads, set_num_interop_threads, get_num_interop_threads } from './parallel.js';
 export { set_printoptions, type PrintOptions } from './tensor_str.js';
 export { ops } from './ops.js';
 export * as autograd from './autograd/index.js';

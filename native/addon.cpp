@@ -129,6 +129,27 @@ TN_ENTRY(setKeys) {
   return info.Env().Undefined();
 }
 
+// Intra-op and inter-op thread pools, as torch.set_num_threads and friends.
+static int positive_int(const Napi::CallbackInfo& info, const char* fn) {
+  int64_t n = 0;
+  bool is_int = info.Length() > 0 && info[0].IsNumber() &&
+                (n = info[0].As<Napi::Number>().Int64Value(), static_cast<double>(n) == info[0].As<Napi::Number>().DoubleValue());
+  if (!is_int) throw UserError(std::string(fn) + " expects an int, but got " + js_type_name(info[0]));
+  if (n <= 0 || n > INT32_MAX) throw UserError(std::string(fn) + " expects a positive integer");
+  return static_cast<int>(n);
+}
+TN_ENTRY(setNumThreads) {
+  at::set_num_threads(positive_int(info, "set_num_threads"));
+  return info.Env().Undefined();
+}
+TN_ENTRY(getNumThreads) { return Napi::Number::New(info.Env(), at::get_num_threads()); }
+TN_ENTRY(setNumInteropThreads) {
+  // libtorch allows this once, before any inter-op work; its own error says so.
+  at::set_num_interop_threads(positive_int(info, "set_num_interop_threads"));
+  return info.Env().Undefined();
+}
+TN_ENTRY(getNumInteropThreads) { return Napi::Number::New(info.Env(), at::get_num_interop_threads()); }
+
 }  // namespace tn
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -137,6 +158,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   at::init_num_threads();
   auto* inst = new tn::Instance(env);
   exports.Set("setKeys", Napi::Function::New(env, tn::setKeys, "setKeys"));
+  exports.Set("setNumThreads", Napi::Function::New(env, tn::setNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads", Napi::Function::New(env, tn::getNumThreads, "getNumThreads"));
+  exports.Set("setNumInteropThreads", Napi::Function::New(env, tn::setNumInteropThreads, "setNumInteropThreads"));
+  exports.Set("getNumInteropThreads", Napi::Function::New(env, tn::getNumInteropThreads, "getNumInteropThreads"));
   inst->generators.emplace_back();  // index 0: "no generator"
   env.SetInstanceData<tn::Instance>(inst);
   tn::register_ops(env, exports);

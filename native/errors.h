@@ -21,9 +21,9 @@ struct UserError : std::exception {
 // and the C++ frames that some builds append to what_without_backtrace().
 std::string clean_torch_message(const c10::Error& e);
 
+// Runs body; a C++ exception becomes a pending JS exception and the result undefined.
 template <typename F>
-Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
-  Napi::Env env = info.Env();
+napi_value guard(napi_env env, F&& body) {
   try {
     return body();
   } catch (const Napi::Error& e) {
@@ -37,7 +37,15 @@ Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
   } catch (...) {
     Napi::Error::New(env, "unknown native error in torch-node").ThrowAsJavaScriptException();
   }
-  return env.Undefined();
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  return undefined;
+}
+
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
+  Napi::Env env = info.Env();
+  return Napi::Value(env, guard(env, [&]() -> napi_value { return body(); }));
 }
 
 // Declares an N-API entry point whose body is guarded.

@@ -27,6 +27,7 @@ HandleTable::~HandleTable() {
 }
 
 double HandleTable::add(at::Tensor t) {
+  drain();
   uint32_t index;
   if (!free_.empty()) {
     index = free_.back();
@@ -80,6 +81,13 @@ bool HandleTable::release(double handle) {
   s.bytes = 0;
   free_.push_back(static_cast<uint32_t>(index));
   return true;
+}
+
+void HandleTable::drain_queue() {
+  auto n = static_cast<size_t>(queue_[0]);
+  if (n > queue_capacity_) n = queue_capacity_;
+  queue_[0] = 0;
+  for (size_t i = 1; i <= n; ++i) release(queue_[i]);
 }
 
 void HandleTable::report_memory(int64_t delta) {

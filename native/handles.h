@@ -29,6 +29,18 @@ class HandleTable {
   // Releases the handle; returns false when it was already released.
   bool release(double handle);
 
+  // dispose() in JS does not call in: it appends the handle to a Float64Array
+  // shared with this table (element 0 holds the count), which is drained before
+  // the next tensor is added or counted. A call per dispose cost as much as a
+  // small op. The array must outlive the table (JS keeps it referenced).
+  void set_release_queue(double* queue, size_t capacity) {
+    queue_ = queue;
+    queue_capacity_ = capacity;
+  }
+  void drain() {
+    if (queue_ != nullptr && queue_[0] != 0) drain_queue();
+  }
+
   // While deferred (calls nest), byte changes accumulate without telling V8; the
   // outermost resume reports them in one step. torch.load defers while it creates
   // a checkpoint's tensors: V8 reacting to each one (GC after GC that can free
@@ -38,8 +50,8 @@ class HandleTable {
     if (defer_depth_ > 0 && --defer_depth_ == 0) report_memory(0);
   }
 
-  int64_t live_count() const { return live_; }
-  int64_t live_bytes() const { return live_bytes_; }
+  int64_t live_count() { drain(); return live_; }
+  int64_t live_bytes() { drain(); return live_bytes_; }
   int64_t peak_count() const { return peak_; }
 
  private:
@@ -50,6 +62,7 @@ class HandleTable {
     int64_t bytes = 0;
   };
   void report_memory(int64_t delta);
+  void drain_queue();
 
   napi_env env_;
   std::vector<Slot> slots_;
@@ -59,6 +72,8 @@ class HandleTable {
   int64_t live_bytes_ = 0;
   int64_t unreported_ = 0;  // bytes not yet passed to V8's external-memory counter
   int defer_depth_ = 0;
+  double* queue_ = nullptr;
+  size_t queue_capacity_ = 0;
 };
 
 }  // namespace tn

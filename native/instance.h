@@ -23,6 +23,7 @@ struct Instance {
   // (Symbols, because Node 20 cannot hold a reference to a string.)
   Napi::Reference<Napi::Symbol> handle_key;
   Napi::Reference<Napi::Symbol> generator_key;
+  Napi::Reference<Napi::Float64Array> release_queue;  // keeps the handles' shared queue alive
 };
 
 Instance& instance(Napi::Env env);

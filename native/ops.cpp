@@ -380,9 +380,9 @@ struct StackLease {
 };
 
 OpSpec& op_at(Instance& inst, const Napi::Value& id) {
-  if (!id.IsNumber()) throw UserError("operator id must be a number");
-  auto k = id.As<Napi::Number>().Int64Value();
-  if (k < 0 || static_cast<size_t>(k) >= inst.ops.size()) throw UserError("unknown operator id " + std::to_string(k));
+  double k = -1;
+  if (napi_get_value_double(id.Env(), id, &k) != napi_ok) throw UserError("operator id must be a number");
+  if (!(k >= 0) || k >= static_cast<double>(inst.ops.size())) throw UserError("unknown operator id " + std::to_string(k));
   return *inst.ops[static_cast<size_t>(k)];
 }
 
@@ -452,54 +452,87 @@ TN_ENTRY(opList) {
   return arr;
 }
 
-// opCall(id, handleMask, ...args): positional arguments in schema order; undefined takes
-// the default. Bit i of handleMask says args[i] is already a tensor handle number.
-// Returns one value, an array for several returns, or undefined for a return that is an input.
-TN_ENTRY(opCall) {
-  Napi::Env env = info.Env();
-  Instance& inst = instance(env);
-  OpSpec& op = op_at(inst, info[0]);
-  size_t given = info.Length() < 2 ? 0 : info.Length() - 2;
+// opCall(id, mask, ...args): positional arguments in schema order; undefined takes
+// the default. Bits 0-23 of mask say which args are already tensor handle numbers;
+// bits 24-30 hold how many args the caller meant to give (the JS fast path always
+// passes a fixed number, padding with undefined). Returns one value, an array for
+// several returns, or undefined for a return that is an input.
+//
+// A raw N-API callback rather than a node-addon-api one: this runs for every op,
+// and the wrapper's CallbackInfo and instance-data lookups showed up in profiles.
+constexpr uint32_t kHandleBits = 24;
+constexpr size_t kStackArgs = 12;
+
+static napi_value op_call(napi_env env, Instance& inst, napi_value* argv, size_t argc) {
+  if (argc < 2) throw UserError("opCall(): expected an operator id and an argument mask");
+  OpSpec& op = op_at(inst, Napi::Value(env, argv[0]));
   uint32_t mask = 0;
-  if (info.Length() >= 2) napi_get_value_uint32(env, info[1], &mask);
+  napi_get_value_uint32(env, argv[1], &mask);
+  size_t given = mask >> kHandleBits;
+  mask &= (1u << kHandleBits) - 1;
+  size_t passed = argc - 2;
   if (given > op.args.size()) {
     throw UserError(qualified(op) + "() takes " + std::to_string(op.args.size()) + " arguments but " +
                     std::to_string(given) + " were given");
   }
-  napi_value key = inst.handle_key.Value();
+  napi_value key = nullptr;  // the handle symbol, fetched for the first Tensor object not given as a handle
   StackLease lease(inst);
   torch::jit::Stack& stack = lease.stack;
   for (size_t i = 0; i < op.args.size(); ++i) {
-    if (i < 31 && (mask >> i) & 1u) {
+    if (i < kHandleBits && (mask >> i) & 1u) {
       double h = -1;
-      napi_get_value_double(env, info[i + 2], &h);
+      napi_get_value_double(env, argv[i + 2], &h);
       stack.push_back(tensor_for_arg(op, i, inst.handles.get(h)));
       continue;
     }
     napi_valuetype type = napi_undefined;
-    Napi::Value v = i < given ? info[i + 2] : env.Undefined();
-    if (i < given) napi_typeof(env, v, &type);
-    stack.push_back(convert_arg(inst, op, i, v, type, key));
+    napi_value raw = nullptr;
+    if (i < passed) {
+      raw = argv[i + 2];
+      napi_typeof(env, raw, &type);
+    } else {
+      napi_get_undefined(env, &raw);
+    }
+    if (key == nullptr && type == napi_object) key = inst.handle_key.Value();
+    stack.push_back(convert_arg(inst, op, i, Napi::Value(env, raw), type, key));
   }
   op.handle.callBoxed(&stack);
+  Napi::Env e(env);
   if (op.returns.size() == 1) {
-    if (op.returns[0].alias_of_arg >= 0) return env.Undefined();
-    return convert_return(env, inst, op.returns[0], std::move(stack[0]));
+    if (op.returns[0].alias_of_arg >= 0) return e.Undefined();
+    return convert_return(e, inst, op.returns[0], std::move(stack[0]));
   }
-  if (op.returns.empty()) return env.Undefined();
-  auto arr = Napi::Array::New(env, op.returns.size());
+  if (op.returns.empty()) return e.Undefined();
+  auto arr = Napi::Array::New(e, op.returns.size());
   for (size_t k = 0; k < op.returns.size(); ++k) {
-    if (op.returns[k].alias_of_arg >= 0) arr.Set(k, env.Undefined());
-    else arr.Set(k, convert_return(env, inst, op.returns[k], std::move(stack[k])));
+    if (op.returns[k].alias_of_arg >= 0) arr.Set(k, e.Undefined());
+    else arr.Set(k, convert_return(e, inst, op.returns[k], std::move(stack[k])));
   }
   return arr;
+}
+
+static napi_value opCall(napi_env env, napi_callback_info cbinfo) {
+  napi_value stack_argv[kStackArgs];
+  size_t argc = kStackArgs;
+  void* data = nullptr;
+  napi_get_cb_info(env, cbinfo, &argc, stack_argv, nullptr, &data);
+  Instance& inst = *static_cast<Instance*>(data);
+  return guard(env, [&]() -> napi_value {
+    if (argc <= kStackArgs) return op_call(env, inst, stack_argv, argc);
+    std::vector<napi_value> argv(argc);
+    size_t n = argc;
+    napi_get_cb_info(env, cbinfo, &n, argv.data(), nullptr, nullptr);
+    return op_call(env, inst, argv.data(), argc);
+  });
 }
 
 void register_ops(Napi::Env env, Napi::Object exports) {
   exports.Set("opResolve", Napi::Function::New(env, opResolve, "opResolve"));
   exports.Set("opSchema", Napi::Function::New(env, opSchema, "opSchema"));
   exports.Set("opList", Napi::Function::New(env, opList, "opList"));
-  exports.Set("opCall", Napi::Function::New(env, opCall, "opCall"));
+  napi_value call;
+  napi_create_function(env, "opCall", NAPI_AUTO_LENGTH, opCall, &instance(env), &call);
+  exports.Set("opCall", call);
 }
 
 }  // namespace tn

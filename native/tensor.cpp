@@ -104,8 +104,29 @@ TN_ENTRY(release) {
   return Napi::Boolean::New(info.Env(), instance(info.Env()).handles.release(info[0].As<Napi::Number>().DoubleValue()));
 }
 
+// setReleaseQueue(Float64Array): where dispose() leaves handles for the next drain (see handles.h).
+TN_ENTRY(setReleaseQueue) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw UserError("setReleaseQueue(): expected a Float64Array");
+  }
+  auto q = info[0].As<Napi::Float64Array>();
+  if (q.ElementLength() < 2) throw UserError("setReleaseQueue(): the queue needs room for at least one handle");
+  Instance& inst = instance(env);
+  inst.release_queue = Napi::Persistent(q);
+  inst.handles.set_release_queue(q.Data(), q.ElementLength() - 1);
+  return env.Undefined();
+}
+
+// drainReleases(): frees the handles dispose() queued (JS calls it when the queue is full).
+TN_ENTRY(drainReleases) {
+  instance(info.Env()).handles.drain();
+  return info.Env().Undefined();
+}
+
 // isLive(handle) -> whether the handle still names a tensor.
 TN_ENTRY(isLive) {
+  instance(info.Env()).handles.drain();
   try {
     instance(info.Env()).handles.get(info[0].As<Napi::Number>().DoubleValue());
     return Napi::Boolean::New(info.Env(), true);
@@ -116,7 +137,7 @@ TN_ENTRY(isLive) {
 
 TN_ENTRY(memoryStats) {
   Napi::Env env = info.Env();
-  const HandleTable& h = instance(env).handles;
+  HandleTable& h = instance(env).handles;
   auto o = Napi::Object::New(env);
   o.Set("liveTensors", static_cast<double>(h.live_count()));
   o.Set("liveBytes", static_cast<double>(h.live_bytes()));
@@ -218,6 +239,8 @@ void register_tensor(Napi::Env env, Napi::Object exports) {
   exports.Set("dataView", Napi::Function::New(env, dataView, "dataView"));
   exports.Set("release", Napi::Function::New(env, release, "release"));
   exports.Set("isLive", Napi::Function::New(env, isLive, "isLive"));
+  exports.Set("setReleaseQueue", Napi::Function::New(env, setReleaseQueue, "setReleaseQueue"));
+  exports.Set("drainReleases", Napi::Function::New(env, drainReleases, "drainReleases"));
   exports.Set("memoryStats", Napi::Function::New(env, memoryStats, "memoryStats"));
   exports.Set("dtype", Napi::Function::New(env, dtype, "dtype"));
   exports.Set("shape", Napi::Function::New(env, shape, "shape"));
