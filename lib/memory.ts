@@ -20,9 +20,9 @@ export const finalizer = new FinalizationRegistry<number>((handle) => {
 });
 
 // dispose() does not call into the addon: it appends the handle to a queue the
-// addon shares and drains before it adds or counts tensors (a native call per
-// dispose cost as much as a small op). So memory is returned at the next op,
-// at the latest when the queue is full.
+// addon shares and drains at the start of every native call (a native call per
+// dispose cost as much as a small op). So the memory is returned before the next
+// op or native call can allocate, at the latest when the queue is full.
 const RELEASE_CAPACITY = 1024;
 const releaseQueue = new Float64Array(RELEASE_CAPACITY + 1);
 native.setReleaseQueue(releaseQueue);

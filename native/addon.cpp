@@ -20,6 +20,11 @@ void register_heap_stats(Napi::Env env, Napi::Object exports);
 
 Instance& instance(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
 
+void drain_released(napi_env env) {
+  void* data = nullptr;
+  if (napi_get_instance_data(env, &data) == napi_ok && data != nullptr) static_cast<Instance*>(data)->handles.drain();
+}
+
 std::string clean_torch_message(const c10::Error& e) {
   std::string m = e.what_without_backtrace();
   // Some builds still append "Exception raised from ... (most recent call first):" frames.

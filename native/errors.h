@@ -42,9 +42,14 @@ napi_value guard(napi_env env, F&& body) {
   return undefined;
 }
 
+// Frees the tensors dispose() queued since the last native call (handles.h), so
+// that every entry point, like every op, starts with their memory returned.
+void drain_released(napi_env env);
+
 template <typename F>
 Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
   Napi::Env env = info.Env();
+  drain_released(env);
   return Napi::Value(env, guard(env, [&]() -> napi_value { return body(); }));
 }
 

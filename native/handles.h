@@ -30,8 +30,8 @@ class HandleTable {
   bool release(double handle);
 
   // dispose() in JS does not call in: it appends the handle to a Float64Array
-  // shared with this table (element 0 holds the count), which is drained before
-  // the next tensor is added or counted. A call per dispose cost as much as a
+  // shared with this table (element 0 holds the count), which every native entry
+  // point drains first (errors.h: guarded; ops.cpp: opCall), as does add(). A call per dispose cost as much as a
   // small op. The array must outlive the table (JS keeps it referenced).
   void set_release_queue(double* queue, size_t capacity) {
     queue_ = queue;

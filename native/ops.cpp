@@ -517,6 +517,7 @@ static napi_value opCall(napi_env env, napi_callback_info cbinfo) {
   void* data = nullptr;
   napi_get_cb_info(env, cbinfo, &argc, stack_argv, nullptr, &data);
   Instance& inst = *static_cast<Instance*>(data);
+  inst.handles.drain();  // before the kernel allocates: disposed tensors' memory goes first
   return guard(env, [&]() -> napi_value {
     if (argc <= kStackArgs) return op_call(env, inst, stack_argv, argc);
     std::vector<napi_value> argv(argc);
