@@ -56,6 +56,12 @@ describe('bad input', () => {
     expect(() => torch.empty(2 ** 40, 2 ** 20)).toThrow(Error);
   });
 
+  it.skipIf(torch.cuda.is_available())('asking for CUDA without it says so, through any op', () => {
+    expect(() => torch.zeros([2], { device: 'cuda' })).toThrow(/^Torch not compiled with CUDA enabled/);
+    expect(() => torch.ones(2).to('cuda')).toThrow(/^Torch not compiled with CUDA enabled/);
+    expect(() => torch.ops.aten.empty([2], { device: 'cuda:1' })).toThrow(/^Torch not compiled with CUDA enabled/);
+  });
+
   it('the process is still fine afterwards', () => {
     expect(torch.ones(2).add(1).tolist()).toEqual([2, 2]);
   });
