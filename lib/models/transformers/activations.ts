@@ -5,6 +5,7 @@
 import { Tensor } from '../../tensor.js';
 import * as F from '../../nn/functional.js';
 import { Module } from '../../nn/module.js';
+import { ReLU, Sigmoid, SiLU, Tanh } from '../../nn/modules/activation.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
 
@@ -74,27 +75,7 @@ export class QuickGELUActivation extends Module {
   }
 }
 
-/** "relu", "silu"/"swish", "tanh", "sigmoid", "mish", "linear". */
-export class ReLUActivation extends Module {
-  override forward(input: Tensor): Tensor {
-    return F.relu(input);
-  }
-}
-export class SiLUActivation extends Module {
-  override forward(input: Tensor): Tensor {
-    return F.silu(input);
-  }
-}
-export class TanhActivation extends Module {
-  override forward(input: Tensor): Tensor {
-    return input.tanh();
-  }
-}
-export class SigmoidActivation extends Module {
-  override forward(input: Tensor): Tensor {
-    return input.sigmoid();
-  }
-}
+/** "mish" (transformers keeps its own class; "relu", "silu", "tanh", "sigmoid" map to torch.nn's, as in ACT2CLS). */
 export class MishActivation extends Module {
   override forward(input: Tensor): Tensor {
     return F.mish(input);
@@ -114,11 +95,11 @@ const ACT2CLS = {
   gelu_pytorch_tanh: PytorchGELUTanh,
   gelu_fast: FastGELUActivation,
   quick_gelu: QuickGELUActivation,
-  relu: ReLUActivation,
-  silu: SiLUActivation,
-  swish: SiLUActivation,
-  tanh: TanhActivation,
-  sigmoid: SigmoidActivation,
+  relu: ReLU,
+  silu: SiLU,
+  swish: SiLU,
+  tanh: Tanh,
+  sigmoid: Sigmoid,
   mish: MishActivation,
   linear: LinearActivation,
 } as const;

@@ -19,7 +19,7 @@ export {
 export { Conv1D } from './conv1d.js';
 export {
   get_activation, type ActivationName, GELUActivation, NewGELUActivation, GELUPythonActivation, PytorchGELUTanh, FastGELUActivation,
-  QuickGELUActivation, ReLUActivation, SiLUActivation, TanhActivation, SigmoidActivation, MishActivation, LinearActivation,
+  QuickGELUActivation, MishActivation, LinearActivation,
 } from './activations.js';
 export type {
   BaseModelOutputWithPooling, BaseModelOutputWithPast, SequenceClassifierOutput, SequenceClassifierOutputWithPast, CausalLMOutput, KeyValue,
