@@ -50,6 +50,8 @@ Kind kind_of(const c10::TypePtr& t, bool& optional) {
   }
 }
 
+void choose_unboxed(OpSpec& spec, const c10::FunctionSchema& schema);
+
 std::unique_ptr<OpSpec> make_spec(const c10::OperatorHandle& handle) {
   auto spec = std::make_unique<OpSpec>(OpSpec{handle, {}, {}, {}, {}});
   const c10::FunctionSchema& schema = handle.schema();
@@ -83,7 +85,36 @@ std::unique_ptr<OpSpec> make_spec(const c10::OperatorHandle& handle) {
     }
     spec->returns.push_back(std::move(s));
   }
+  choose_unboxed(*spec, schema);
   return spec;
+}
+
+// (Tensor, Tensor) and friends, returning one new Tensor: kept for an unboxed call.
+void choose_unboxed(OpSpec& spec, const c10::FunctionSchema& schema) {
+  const auto& args = schema.arguments();
+  const auto& rets = schema.returns();
+  if (rets.size() != 1 || spec.returns[0].kind != Kind::Tensor || spec.returns[0].alias_of_arg >= 0) return;
+  if (rets[0].alias_info() && rets[0].alias_info()->isWrite()) return;
+  auto plain_tensor = [&](size_t i) {
+    return spec.args[i].kind == Kind::Tensor && !spec.args[i].optional && !spec.args[i].kwarg_only &&
+           !(args[i].alias_info() && args[i].alias_info()->isWrite());
+  };
+  try {
+    if (args.size() == 1 && plain_tensor(0)) {
+      spec.unary.emplace(spec.handle.typed<UnarySig>());
+    } else if (args.size() == 2 && plain_tensor(0) && plain_tensor(1)) {
+      spec.binary.emplace(spec.handle.typed<BinarySig>());
+    } else if (args.size() == 3 && plain_tensor(0) && plain_tensor(1) && spec.args[2].kind == Kind::Scalar &&
+               !spec.args[2].optional && spec.args[2].default_value && spec.args[2].default_value->isScalar()) {
+      spec.alpha_default = spec.args[2].default_value->toScalar();
+      spec.binary_alpha.emplace(spec.handle.typed<BinaryAlphaSig>());
+    }
+  } catch (const c10::Error&) {
+    // The kernels were registered with another C++ signature: the boxed path serves.
+    spec.unary.reset();
+    spec.binary.reset();
+    spec.binary_alpha.reset();
+  }
 }
 
 // How an op is named in messages: "add", as Python's errors name it.
@@ -463,6 +494,34 @@ TN_ENTRY(opList) {
 constexpr uint32_t kHandleBits = 24;
 constexpr size_t kStackArgs = 12;
 
+// The unboxed call, when the op has one of the common signatures and its tensors
+// came as handles (and a trailing Scalar, if any, was left to its default);
+// nullptr otherwise, and the boxed path runs.
+static napi_value call_unboxed(napi_env env, Instance& inst, OpSpec& op, uint32_t mask, napi_value* args, size_t passed) {
+  auto handle = [&](size_t i) -> const at::Tensor& {
+    double h = -1;
+    napi_get_value_double(env, args[i], &h);
+    return inst.handles.get(h);
+  };
+  auto absent = [&](size_t i) {
+    if (i >= passed) return true;
+    napi_valuetype t;
+    napi_typeof(env, args[i], &t);
+    return t == napi_undefined;
+  };
+  at::Tensor out;
+  if (op.binary && (mask & 3u) == 3u && passed <= 2) {
+    out = op.binary->call(handle(0), handle(1));
+  } else if (op.binary_alpha && (mask & 3u) == 3u && passed <= 3 && absent(2)) {
+    out = op.binary_alpha->call(handle(0), handle(1), op.alpha_default);
+  } else if (op.unary && (mask & 1u) == 1u && passed <= 1) {
+    out = op.unary->call(handle(0));
+  } else {
+    return nullptr;
+  }
+  return tensor_to_js(Napi::Env(env), inst, std::move(out));
+}
+
 static napi_value op_call(napi_env env, Instance& inst, napi_value* argv, size_t argc) {
   if (argc < 2) throw UserError("opCall(): expected an operator id and an argument mask");
   OpSpec& op = op_at(inst, Napi::Value(env, argv[0]));
@@ -475,6 +534,8 @@ static napi_value op_call(napi_env env, Instance& inst, napi_value* argv, size_t
     throw UserError(qualified(op) + "() takes " + std::to_string(op.args.size()) + " arguments but " +
                     std::to_string(given) + " were given");
   }
+  // Callers that pad with undefined say how many they mean in the mask; others pass what they mean.
+  if (napi_value fast = call_unboxed(env, inst, op, mask, argv + 2, given > 0 ? std::min(given, passed) : passed)) return fast;
   napi_value key = nullptr;  // the handle symbol, fetched for the first Tensor object not given as a handle
   StackLease lease(inst);
   torch::jit::Stack& stack = lease.stack;

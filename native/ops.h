@@ -30,12 +30,23 @@ struct ReturnSpec {
   std::string type_str;
 };
 
+// The C++ signatures of the commonest ops, called unboxed when every tensor
+// argument comes as a handle: the boxed path's stack and (un)boxing cost about
+// as much as a small kernel. Decided once per op; libtorch checks the signature.
+using UnarySig = at::Tensor(const at::Tensor&);
+using BinarySig = at::Tensor(const at::Tensor&, const at::Tensor&);
+using BinaryAlphaSig = at::Tensor(const at::Tensor&, const at::Tensor&, const c10::Scalar&);
+
 struct OpSpec {
   c10::OperatorHandle handle;
   std::string name;      // "add"
   std::string overload;  // "Tensor"
   std::vector<ArgSpec> args;
   std::vector<ReturnSpec> returns;
+  c10::optional<c10::TypedOperatorHandle<UnarySig>> unary;            // (Tensor) -> Tensor
+  c10::optional<c10::TypedOperatorHandle<BinarySig>> binary;          // (Tensor, Tensor) -> Tensor
+  c10::optional<c10::TypedOperatorHandle<BinaryAlphaSig>> binary_alpha;  // (Tensor, Tensor, Scalar=default) -> Tensor
+  c10::Scalar alpha_default;
 };
 
 void register_ops(Napi::Env env, Napi::Object exports);
