@@ -27,7 +27,7 @@ const RELEASE_CAPACITY = 1024;
 const releaseQueue = new Float64Array(RELEASE_CAPACITY + 1);
 native.setReleaseQueue(releaseQueue);
 
-/** Frees a handle at the next native tensor operation. */
+/** Frees a handle at the start of the next native call. */
 export function releaseSoon(handle: number): void {
   let n = releaseQueue[0]!;
   if (n === RELEASE_CAPACITY) {
