@@ -35,8 +35,17 @@ interface CustomFunctionNative {
     backward: (grads: (number | null)[], saved: (number | null)[]) => (number | null)[],
   ): (number | null)[];
   customFunctionShare(t: Tensor): number;
+  isCheckpointValid(): boolean;
 }
 const addon = native as unknown as CustomFunctionNative;
+
+/**
+ * Whether a reentrant backward may run here (torch._C._is_checkpoint_valid): false inside
+ * autograd.grad() or backward(inputs=...), where the engine would skip it.
+ */
+export function _is_checkpoint_valid(): boolean {
+  return addon.isCheckpointValid();
+}
 
 const TO_SAVE: unique symbol = Symbol('ctx.to_save');
 const SAVED: unique symbol = Symbol('ctx.saved');

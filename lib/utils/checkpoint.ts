@@ -4,12 +4,11 @@
 // RNG state, so dropout draws the same mask) and its own graph is
 // backpropagated right there: PyTorch's reentrant algorithm, built on a custom
 // autograd.Function whose backward runs the autograd engine again.
-import { Function, type FunctionCtx } from '../autograd/function.js';
+import { Function, type FunctionCtx, _is_checkpoint_valid } from '../autograd/function.js';
 import { enable_grad } from '../autograd/grad_mode.js';
 import { backward as autogradBackward } from '../autograd/index.js';
 import { tensor } from '../factories.js';
 import { scope } from '../memory.js';
-import { native } from '../native.js';
 import type { Module } from '../nn/module.js';
 import { get_rng_state, set_rng_state } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -25,8 +24,6 @@ export interface CheckpointOptions {
 }
 
 const OPTION_KEYS = new Set(['use_reentrant', 'preserve_rng_state']);
-
-const isCheckpointValid = (): boolean => (native as unknown as { isCheckpointValid(): boolean }).isCheckpointValid();
 
 interface CheckpointCtx extends FunctionCtx {
   run_function: (...args: unknown[]) => unknown;
@@ -88,7 +85,7 @@ class CheckpointFunction extends Function {
   }
 
   static override backward(ctx: CheckpointCtx, ...grads: (Tensor | null)[]): (Tensor | null)[] {
-    if (!isCheckpointValid()) {
+    if (!_is_checkpoint_valid()) {
       throw new Error(
         'Checkpointing is not compatible with .grad() or when an `inputs` parameter is passed to .backward(). Please use .backward() and do not pass its `inputs` argument.',
       );

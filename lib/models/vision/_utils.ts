@@ -2,6 +2,7 @@
 // builders' weights handling): _make_divisible, loading a local checkpoint in
 // place of torchvision's download, and the fresh classifier head that
 // replace_head() puts in.
+import type { Sequential } from '../../nn/modules/container.js';
 import { Linear } from '../../nn/modules/linear.js';
 import { Module } from '../../nn/module.js';
 import { py } from '../../nn/_utils.js';
@@ -81,6 +82,13 @@ export function freshLinear(old: Linear, num_classes: number): Linear {
     throw new RangeError(`replace_head: num_classes must be a positive integer, got ${num_classes}`);
   }
   return new Linear(old.in_features, num_classes, { bias: old.bias !== null, device: old.weight.device, dtype: old.weight.dtype });
+}
+
+/** classifier[-1] = nn.Linear(classifier[-1].in_features, num_classes): the head of VGG and MobileNet. */
+export function replaceClassifierHead(classifier: Sequential, num_classes: number): void {
+  const last = classifier.at(-1);
+  if (!(last instanceof Linear)) throw new TypeError(`replace_head: expected classifier[-1] to be an nn.Linear, got ${last._get_name()}`);
+  classifier.set(-1, freshLinear(last, num_classes));
 }
 
 /**

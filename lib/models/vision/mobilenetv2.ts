@@ -13,7 +13,7 @@ import { BatchNorm2d, GroupNorm } from '../../nn/modules/normalization.js';
 import { Module } from '../../nn/module.js';
 import { type Args, parseArgs } from '../../nn/_utils.js';
 import type { Tensor } from '../../tensor.js';
-import { type VisionBuilderOptions, type HasReplaceableHead, type NormLayer, _make_divisible, freshLinear, loadWeights, makeLayer } from './_utils.js';
+import { type VisionBuilderOptions, type HasReplaceableHead, type NormLayer, _make_divisible, replaceClassifierHead, loadWeights, makeLayer } from './_utils.js';
 import { Conv2dNormActivation } from './misc.js';
 
 /** Expand (1x1) → depthwise 3x3 → project (1x1, linear), with a residual when shapes allow. */
@@ -141,9 +141,7 @@ export class MobileNetV2 extends Module implements HasReplaceableHead {
 
   /** classifier[-1] = nn.Linear(classifier[-1].in_features, num_classes). */
   replace_head(num_classes: number): this {
-    const last = this.classifier.at(-1);
-    if (!(last instanceof Linear)) throw new TypeError(`replace_head: expected classifier[-1] to be an nn.Linear, got ${last._get_name()}`);
-    this.classifier.set(-1, freshLinear(last, num_classes));
+    replaceClassifierHead(this.classifier, num_classes);
     return this;
   }
 }

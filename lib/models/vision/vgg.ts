@@ -13,7 +13,7 @@ import { AdaptiveAvgPool2d, MaxPool2d } from '../../nn/modules/pooling.js';
 import { Module } from '../../nn/module.js';
 import { type Args, parseArgs } from '../../nn/_utils.js';
 import type { Tensor } from '../../tensor.js';
-import { type VisionBuilderOptions, type HasReplaceableHead, freshLinear, loadWeights } from './_utils.js';
+import { type VisionBuilderOptions, type HasReplaceableHead, replaceClassifierHead, loadWeights } from './_utils.js';
 
 export interface VGGOptions {
   num_classes?: number;
@@ -70,9 +70,7 @@ export class VGG extends Module implements HasReplaceableHead {
 
   /** classifier[-1] = nn.Linear(4096, num_classes). */
   replace_head(num_classes: number): this {
-    const last = this.classifier.at(-1);
-    if (!(last instanceof Linear)) throw new TypeError(`replace_head: expected classifier[-1] to be an nn.Linear, got ${last._get_name()}`);
-    this.classifier.set(-1, freshLinear(last, num_classes));
+    replaceClassifierHead(this.classifier, num_classes);
     return this;
   }
 }
