@@ -27,7 +27,6 @@ HandleTable::~HandleTable() {
 }
 
 double HandleTable::add(at::Tensor t) {
-  drain();
   uint32_t index;
   if (!free_.empty()) {
     index = free_.back();

@@ -31,7 +31,7 @@ class HandleTable {
 
   // dispose() in JS does not call in: it appends the handle to a Float64Array
   // shared with this table (element 0 holds the count), which every native entry
-  // point drains first (errors.h: guarded; ops.cpp: opCall), as does add(). A call per dispose cost as much as a
+  // point drains first (errors.h: guarded; ops.cpp: opCall). A call per dispose cost as much as a
   // small op. The array must outlive the table (JS keeps it referenced).
   void set_release_queue(double* queue, size_t capacity) {
     queue_ = queue;
@@ -50,8 +50,8 @@ class HandleTable {
     if (defer_depth_ > 0 && --defer_depth_ == 0) report_memory(0);
   }
 
-  int64_t live_count() { drain(); return live_; }
-  int64_t live_bytes() { drain(); return live_bytes_; }
+  int64_t live_count() const { return live_; }
+  int64_t live_bytes() const { return live_bytes_; }
   int64_t peak_count() const { return peak_; }
 
  private:

@@ -126,7 +126,6 @@ TN_ENTRY(drainReleases) {
 
 // isLive(handle) -> whether the handle still names a tensor.
 TN_ENTRY(isLive) {
-  instance(info.Env()).handles.drain();
   try {
     instance(info.Env()).handles.get(info[0].As<Napi::Number>().DoubleValue());
     return Napi::Boolean::New(info.Env(), true);
@@ -137,7 +136,7 @@ TN_ENTRY(isLive) {
 
 TN_ENTRY(memoryStats) {
   Napi::Env env = info.Env();
-  HandleTable& h = instance(env).handles;
+  const HandleTable& h = instance(env).handles;
   auto o = Napi::Object::New(env);
   o.Set("liveTensors", static_cast<double>(h.live_count()));
   o.Set("liveBytes", static_cast<double>(h.live_bytes()));
