@@ -14,6 +14,17 @@
 namespace tn {
 namespace {
 
+// SymInt, SymInt[], or an optional of those.
+bool is_symint(const c10::TypePtr& t) {
+  using K = c10::TypeKind;
+  switch (t->kind()) {
+    case K::SymIntType: return true;
+    case K::OptionalType: return is_symint(t->castRaw<c10::OptionalType>()->getElementType());
+    case K::ListType: return t->castRaw<c10::ListType>()->getElementType()->kind() == K::SymIntType;
+    default: return false;
+  }
+}
+
 Kind kind_of(const c10::TypePtr& t, bool& optional) {
   using K = c10::TypeKind;
   if (t->kind() == K::OptionalType) {
@@ -50,8 +61,6 @@ Kind kind_of(const c10::TypePtr& t, bool& optional) {
   }
 }
 
-void choose_unboxed(OpSpec& spec, const c10::FunctionSchema& schema);
-
 std::unique_ptr<OpSpec> make_spec(const c10::OperatorHandle& handle) {
   auto spec = std::make_unique<OpSpec>(OpSpec{handle, {}, {}, {}, {}});
   const c10::FunctionSchema& schema = handle.schema();
@@ -63,8 +72,11 @@ std::unique_ptr<OpSpec> make_spec(const c10::OperatorHandle& handle) {
     s.kind = kind_of(a.real_type(), s.optional);
     s.kwarg_only = a.kwarg_only();
     s.default_value = a.default_value();
+    if (s.default_value && s.default_value->isScalar()) s.default_scalar = s.default_value->toScalar();
     s.fixed_size = a.N() ? *a.N() : 0;
     s.type_str = a.real_type()->annotation_str();
+    s.written = a.alias_info() && a.alias_info()->isWrite();
+    s.symint = is_symint(a.real_type());
     spec->args.push_back(std::move(s));
   }
   const auto& args = schema.arguments();
@@ -85,36 +97,8 @@ std::unique_ptr<OpSpec> make_spec(const c10::OperatorHandle& handle) {
     }
     spec->returns.push_back(std::move(s));
   }
-  choose_unboxed(*spec, schema);
+  spec->unboxed = choose_unboxed(*spec);
   return spec;
-}
-
-// (Tensor, Tensor) and friends, returning one new Tensor: kept for an unboxed call.
-void choose_unboxed(OpSpec& spec, const c10::FunctionSchema& schema) {
-  const auto& args = schema.arguments();
-  const auto& rets = schema.returns();
-  if (rets.size() != 1 || spec.returns[0].kind != Kind::Tensor || spec.returns[0].alias_of_arg >= 0) return;
-  if (rets[0].alias_info() && rets[0].alias_info()->isWrite()) return;
-  auto plain_tensor = [&](size_t i) {
-    return spec.args[i].kind == Kind::Tensor && !spec.args[i].optional && !spec.args[i].kwarg_only &&
-           !(args[i].alias_info() && args[i].alias_info()->isWrite());
-  };
-  try {
-    if (args.size() == 1 && plain_tensor(0)) {
-      spec.unary.emplace(spec.handle.typed<UnarySig>());
-    } else if (args.size() == 2 && plain_tensor(0) && plain_tensor(1)) {
-      spec.binary.emplace(spec.handle.typed<BinarySig>());
-    } else if (args.size() == 3 && plain_tensor(0) && plain_tensor(1) && spec.args[2].kind == Kind::Scalar &&
-               !spec.args[2].optional && spec.args[2].default_value && spec.args[2].default_value->isScalar()) {
-      spec.alpha_default = spec.args[2].default_value->toScalar();
-      spec.binary_alpha.emplace(spec.handle.typed<BinaryAlphaSig>());
-    }
-  } catch (const c10::Error&) {
-    // The kernels were registered with another C++ signature: the boxed path serves.
-    spec.unary.reset();
-    spec.binary.reset();
-    spec.binary_alpha.reset();
-  }
 }
 
 // How an op is named in messages: "add", as Python's errors name it.
@@ -144,20 +128,6 @@ bool is_js_int(const Napi::Value& v, int64_t& out) {
     out = v.As<Napi::BigInt>().Int64Value(&lossless);
     return lossless;
   }
-  return false;
-}
-
-// A JS number is an int Scalar when it holds an integer value, as Python's 2 vs 2.5.
-bool to_scalar(const Napi::Value& v, c10::Scalar& out) {
-  if (v.IsBoolean()) { out = c10::Scalar(v.As<Napi::Boolean>().Value()); return true; }
-  int64_t i;
-  if (v.IsNumber()) {
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (std::abs(d) <= 9007199254740992.0 && d == static_cast<double>(static_cast<int64_t>(d))) out = c10::Scalar(static_cast<int64_t>(d));
-    else out = c10::Scalar(d);
-    return true;
-  }
-  if (v.IsBigInt() && is_js_int(v, i)) { out = c10::Scalar(i); return true; }
   return false;
 }
 
@@ -222,13 +192,7 @@ c10::IValue convert_arg(Instance& inst, const OpSpec& op, size_t i, const Napi::
     case Kind::Tensor: {
       if (type == napi_object && !v.IsArray()) return tensor_from_js(inst, v, a.name.c_str());
       c10::Scalar s;
-      // A number where a Tensor belongs becomes a wrapped-number tensor, as in Python
-      // (so int_tensor + 2.5 promotes to float, and float_tensor + 2 stays float).
-      if (to_scalar(v, s)) {
-        at::Tensor w = c10::scalar_to_tensor(s);
-        w.unsafeGetTensorImpl()->set_wrapped_number(true);
-        return c10::IValue(std::move(w));
-      }
+      if (to_scalar(v, s)) return c10::IValue(wrapped_number(s));
       bad_arg(op, i, "Tensor", v);
     }
     case Kind::TensorList:
@@ -419,6 +383,29 @@ OpSpec& op_at(Instance& inst, const Napi::Value& id) {
 
 }  // namespace
 
+c10::Scalar number_scalar(double d) {
+  if (std::abs(d) <= 9007199254740992.0 && d == static_cast<double>(static_cast<int64_t>(d))) return c10::Scalar(static_cast<int64_t>(d));
+  return c10::Scalar(d);
+}
+
+bool to_scalar(const Napi::Value& v, c10::Scalar& out) {
+  if (v.IsBoolean()) { out = c10::Scalar(v.As<Napi::Boolean>().Value()); return true; }
+  int64_t i;
+  if (v.IsNumber()) {
+    out = number_scalar(v.As<Napi::Number>().DoubleValue());
+    return true;
+  }
+  if (v.IsBigInt() && is_js_int(v, i)) { out = c10::Scalar(i); return true; }
+  return false;
+}
+
+// So int_tensor + 2.5 promotes to float, and float_tensor + 2 stays float.
+at::Tensor wrapped_number(const c10::Scalar& s) {
+  at::Tensor w = c10::scalar_to_tensor(s);
+  w.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return w;
+}
+
 // opResolve(name, overload) -> id. name may carry the "aten::" namespace.
 TN_ENTRY(opResolve) {
   Instance& inst = instance(info.Env());
@@ -447,6 +434,7 @@ TN_ENTRY(opSchema) {
   std::ostringstream s;
   s << op.handle.schema();
   o.Set("schema", s.str());
+  o.Set("unboxed", op.unboxed != nullptr);  // whether calls can take the fast path (native/unboxed.cpp)
   auto args = Napi::Array::New(env, op.args.size());
   for (size_t i = 0; i < op.args.size(); ++i) {
     const ArgSpec& a = op.args[i];
@@ -494,30 +482,16 @@ TN_ENTRY(opList) {
 constexpr uint32_t kHandleBits = 24;
 constexpr size_t kStackArgs = 12;
 
-// The unboxed call, when the op has one of the common signatures and its tensors
-// came as handles (and a trailing Scalar, if any, was left to its default);
-// nullptr otherwise, and the boxed path runs.
+// The unboxed call (native/unboxed.cpp), when the op has one and the arguments
+// suit it; nullptr otherwise, and the boxed path runs.
 static napi_value call_unboxed(napi_env env, Instance& inst, OpSpec& op, uint32_t mask, napi_value* args, size_t passed) {
-  auto handle = [&](size_t i) -> const at::Tensor& {
-    double h = -1;
-    napi_get_value_double(env, args[i], &h);
-    return inst.handles.get(h);
-  };
-  auto absent = [&](size_t i) {
-    if (i >= passed) return true;
-    napi_valuetype t;
-    napi_typeof(env, args[i], &t);
-    return t == napi_undefined;
-  };
+  if (!op.unboxed) return nullptr;
   at::Tensor out;
-  if (op.binary && (mask & 3u) == 3u && passed <= 2) {
-    out = op.binary->call(handle(0), handle(1));
-  } else if (op.binary_alpha && (mask & 3u) == 3u && passed <= 3 && absent(2)) {
-    out = op.binary_alpha->call(handle(0), handle(1), op.alpha_default);
-  } else if (op.unary && (mask & 1u) == 1u && passed <= 1) {
-    out = op.unary->call(handle(0));
-  } else {
-    return nullptr;
+  if (!op.unboxed->call(JsArgs{env, inst, op, mask, args, passed}, out)) return nullptr;
+  if (op.returns[0].alias_of_arg >= 0) {  // in place: the JS side returns the argument
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    return undefined;
   }
   return tensor_to_js(Napi::Env(env), inst, std::move(out));
 }
