@@ -23,6 +23,10 @@ export function wrap(handle: number): Tensor {
 
 export type Kwargs = Record<string, unknown>;
 
+// Read once: the addon's exports object has some hundred properties, and a
+// property read on it per op was a visible share of a small op.
+const opCall = native.opCall;
+
 /** Bits of the opCall mask that mark handle positions; the bits above hold the argument count. */
 const HANDLE_BITS = 24;
 
@@ -117,19 +121,19 @@ export class Op {
     if (a6 instanceof T) { a6 = a6[HANDLE]; m |= 64; }
     if (a7 instanceof T) { a7 = a7[HANDLE]; m |= 128; }
     try {
-      return wrap(native.opCall(this.id, m, a0, a1, a2, a3, a4, a5, a6, a7) as number);
+      return wrap(opCall(this.id, m, a0, a1, a2, a3, a4, a5, a6, a7) as number);
     } catch (e) {
-      return handleCudaOpError(e, () => wrap(native.opCall(this.id, m, a0, a1, a2, a3, a4, a5, a6, a7) as number));
+      return handleCudaOpError(e, () => wrap(opCall(this.id, m, a0, a1, a2, a3, a4, a5, a6, a7) as number));
     }
   }
 
   /** The general path: args already converted by toHandles into mask. */
   private invoke(mask: number, args: unknown[]): unknown {
     try {
-      return native.opCall(this.id, mask, ...args);
+      return opCall(this.id, mask, ...args);
     } catch (e) {
       // A CUDA out-of-memory is retried once after freeing what can be freed; a missing CUDA backend gets Python's words.
-      return handleCudaOpError(e, () => native.opCall(this.id, mask, ...args));
+      return handleCudaOpError(e, () => opCall(this.id, mask, ...args));
     }
   }
 

@@ -74,9 +74,10 @@ const scopes: Scope[] = [];
  * Returns false when no scope is open.
  */
 export function track(t: Trackable): boolean {
-  const s = scopes[scopes.length - 1];
-  if (s === undefined) return false;
-  s.tracked.push(t);
+  // Checked before indexing: scopes[-1] is a named-property lookup, a slow path V8 took for every new tensor.
+  const n = scopes.length;
+  if (n === 0) return false;
+  scopes[n - 1]!.tracked.push(t);
   return true;
 }
 
@@ -106,7 +107,7 @@ export function scope<T>(fn: () => T): T {
   const survivors = new Set<Trackable>(s.kept);
   collect(result, survivors, new Set());
   release(s, survivors);
-  const outer = scopes[scopes.length - 1];
+  const outer = scopes.length > 0 ? scopes[scopes.length - 1] : undefined;
   for (const t of survivors) {
     if (outer !== undefined) outer.tracked.push(t);
     else adoptSoon(t);
@@ -116,8 +117,7 @@ export function scope<T>(fn: () => T): T {
 
 /** Keeps t alive past the innermost scope (it moves to the enclosing one, if any). */
 export function keep<T extends Trackable>(t: T): T {
-  const s = scopes[scopes.length - 1];
-  if (s !== undefined) s.kept.add(t);
+  if (scopes.length > 0) scopes[scopes.length - 1]!.kept.add(t);
   return t;
 }
 

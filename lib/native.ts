@@ -25,10 +25,15 @@ export interface OpSchema {
   schema: string;
   args: ArgSchema[];
   returns: ReturnSchema[];
+  /** Whether calls with tensors given as handles can take the unboxed fast path (native/unboxed.cpp). */
+  unboxed: boolean;
 }
 
 /** What a JS value passed to the bridge may be; the bridge checks it against the schema. */
 export type NativeArg = unknown;
+
+/** A Tensor object, or its handle number (one property read fewer on the native side). */
+export type TensorRef = object | Handle;
 
 export interface NativeAddon {
   setKeys(handleKey: symbol, generatorKey: symbol): void;
@@ -42,28 +47,28 @@ export interface NativeAddon {
   opCall(id: number, mask: number, ...args: NativeArg[]): unknown;
 
   fromBytes(bytes: ArrayBufferView | ArrayBuffer, dtype: string, shape: readonly number[]): Handle;
-  toBytes(t: object): ArrayBuffer;
-  dataView(t: object): ArrayBuffer | null;
+  toBytes(t: TensorRef): ArrayBuffer;
+  dataView(t: TensorRef): ArrayBuffer | null;
   release(h: Handle): boolean;
   /** Shares the queue that dispose() fills: element 0 is the count, then handles (see memory.ts). */
   setReleaseQueue(queue: Float64Array): void;
   drainReleases(): void;
   isLive(h: Handle): boolean;
   memoryStats(): { liveTensors: number; liveBytes: number; peakTensors: number };
-  dtype(t: object): string;
-  shape(t: object): number[];
-  strides(t: object): number[];
-  dim(t: object): number;
-  numel(t: object): number;
-  device(t: object): string;
-  requiresGrad(t: object): boolean;
-  setRequiresGrad(t: object, flag: boolean): void;
-  isLeaf(t: object): boolean;
-  isContiguous(t: object): boolean;
-  gradFn(t: object): string | null;
-  grad(t: object): Handle | null;
-  setGrad(t: object, g: object | null): void;
-  item(t: object): number | boolean | bigint | [number, number];
+  dtype(t: TensorRef): string;
+  shape(t: TensorRef): number[];
+  strides(t: TensorRef): number[];
+  dim(t: TensorRef): number;
+  numel(t: TensorRef): number;
+  device(t: TensorRef): string;
+  requiresGrad(t: TensorRef): boolean;
+  setRequiresGrad(t: TensorRef, flag: boolean): void;
+  isLeaf(t: TensorRef): boolean;
+  isContiguous(t: TensorRef): boolean;
+  gradFn(t: TensorRef): string | null;
+  grad(t: TensorRef): Handle | null;
+  setGrad(t: TensorRef, g: object | null): void;
+  item(t: TensorRef): number | boolean | bigint | [number, number];
 
   backward(tensors: object[], grads: (object | null)[] | null, retainGraph?: boolean, createGraph?: boolean, inputs?: object[] | null): void;
   autogradGrad(outputs: object[], inputs: object[], gradOutputs: (object | null)[] | null, retainGraph?: boolean, createGraph?: boolean, allowUnused?: boolean): (Handle | null)[];

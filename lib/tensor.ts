@@ -135,24 +135,24 @@ export class Tensor {
   // ---- metadata -----------------------------------------------------------
 
   get dtype(): dtype {
-    return native.dtype(this) as dtype;
+    return native.dtype(this[HANDLE]) as dtype;
   }
   get shape(): number[] {
-    return native.shape(this);
+    return native.shape(this[HANDLE]);
   }
   get device(): device {
-    return new device(native.device(this));
+    return new device(native.device(this[HANDLE]));
   }
   get is_cuda(): boolean {
-    return native.device(this).startsWith('cuda');
+    return native.device(this[HANDLE]).startsWith('cuda');
   }
   get ndim(): number {
-    return native.dim(this);
+    return native.dim(this[HANDLE]);
   }
   size(): number[];
   size(dim: number): number;
   size(dim?: number): number[] | number {
-    const s = native.shape(this);
+    const s = native.shape(this[HANDLE]);
     if (dim === undefined) return s;
     const d = normDim(dim, s.length);
     return s[d]!;
@@ -160,33 +160,33 @@ export class Tensor {
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
-    const s = native.strides(this);
+    const s = native.strides(this[HANDLE]);
     return dim === undefined ? s : s[normDim(dim, s.length)]!;
   }
   dim(): number {
-    return native.dim(this);
+    return native.dim(this[HANDLE]);
   }
   numel(): number {
-    return native.numel(this);
+    return native.numel(this[HANDLE]);
   }
   /** Alias of numel(). */
   nelement(): number {
-    return native.numel(this);
+    return native.numel(this[HANDLE]);
   }
   /** Alias of dim(). */
   ndimension(): number {
-    return native.dim(this);
+    return native.dim(this[HANDLE]);
   }
   /** The CUDA device index, or -1 for CPU tensors. */
   get_device(): number {
-    const d = native.device(this);
+    const d = native.device(this[HANDLE]);
     return d.startsWith('cuda') ? Number(d.split(':')[1] ?? 0) : -1;
   }
   element_size(): number {
     return itemsize(this.dtype);
   }
   is_contiguous(): boolean {
-    return native.isContiguous(this);
+    return native.isContiguous(this[HANDLE]);
   }
   is_floating_point(): boolean {
     return isFloatingDtype(this.dtype);
@@ -195,29 +195,29 @@ export class Tensor {
   // ---- autograd -----------------------------------------------------------
 
   get requires_grad(): boolean {
-    return native.requiresGrad(this);
+    return native.requiresGrad(this[HANDLE]);
   }
   set requires_grad(flag: boolean) {
-    native.setRequiresGrad(this, flag);
+    native.setRequiresGrad(this[HANDLE], flag);
   }
   requires_grad_(requires_grad = true): this {
-    native.setRequiresGrad(this, requires_grad);
+    native.setRequiresGrad(this[HANDLE], requires_grad);
     return this;
   }
   get is_leaf(): boolean {
-    return native.isLeaf(this);
+    return native.isLeaf(this[HANDLE]);
   }
   /** The gradient accumulated by backward(), or null. Each read gives a new Tensor object for the same data. */
   get grad(): Tensor | null {
-    const h = native.grad(this);
+    const h = native.grad(this[HANDLE]);
     return h === null ? null : wrap(h);
   }
   set grad(g: Tensor | null) {
-    native.setGrad(this, g);
+    native.setGrad(this[HANDLE], g);
   }
   /** The autograd node that produced this tensor, or null for leaves. */
   get grad_fn(): { name(): string } | null {
-    const name = native.gradFn(this);
+    const name = native.gradFn(this[HANDLE]);
     return name === null ? null : { name: () => name, toString: () => `<${name}>` } as { name(): string };
   }
   backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
@@ -239,7 +239,7 @@ export class Tensor {
 
   /** The elements, row-major, copied into a TypedArray (float16/bfloat16 as raw bits, complex interleaved). */
   toTypedArray(): AnyTypedArray {
-    return viewBytes(this.dtype, native.toBytes(this));
+    return viewBytes(this.dtype, native.toBytes(this[HANDLE]));
   }
 
   /**
@@ -248,13 +248,13 @@ export class Tensor {
    * The view keeps the memory alive on its own, also after dispose().
    */
   asTypedArray(): AnyTypedArray {
-    const buf = native.dataView(this);
-    return viewBytes(this.dtype, buf ?? native.toBytes(this));
+    const buf = native.dataView(this[HANDLE]);
+    return viewBytes(this.dtype, buf ?? native.toBytes(this[HANDLE]));
   }
 
   /** A Python number (int64 beyond 2^53 rounds; bool tensors give true/false). */
   item(): number {
-    const v = native.item(this);
+    const v = native.item(this[HANDLE]);
     if (typeof v === 'bigint') return Number(v);
     if (Array.isArray(v)) throw new TypeError('item(): complex values have no JS number; use toTypedArray()');
     return v as number;

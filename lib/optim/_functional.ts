@@ -14,6 +14,7 @@
 // holds one value for all tensors the .Scalar overload is called, else the
 // per-tensor op, which is what the CPU foreach kernels run anyway.
 import { op, wrap, type Op } from '../bridge.js';
+import { releaseSoon } from '../memory.js';
 import { HANDLE, native } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { powStep, pow as pyPow } from './_math.js';
@@ -134,9 +135,9 @@ export function _single_tensor_sgd(params: TensorRef[], d_p_list: TensorRef[], m
       else d_p = buf[HANDLE];
     }
     callH(O.add_, 3, param, d_p, -lr);
-    if (t1 >= 0) native.release(t1);
-    if (t2 >= 0) native.release(t2);
-    if (t3 >= 0) native.release(t3);
+    if (t1 >= 0) releaseSoon(t1);
+    if (t2 >= 0) releaseSoon(t2);
+    if (t3 >= 0) releaseSoon(t3);
   }
 }
 

@@ -1,7 +1,8 @@
 // torch.optim.SGD (torch/optim/sgd.py, 1.13): stochastic gradient descent,
 // optionally with momentum (Nesterov too), dampening, weight decay, maximize.
 import { no_grad } from '../autograd/grad_mode.js';
-import { native } from '../native.js';
+import { releaseSoon } from '../memory.js';
+import { HANDLE, native } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { _multi_tensor_sgd, _single_tensor_sgd } from './_functional.js';
 import { type Args, parseArgs } from './_args.js';
@@ -76,7 +77,7 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
         const d_p_list: number[] = [];
         const momentum_buffer_list: (Tensor | null)[] = [];
         for (const p of group.params) {
-          const g = native.grad(p);
+          const g = native.grad(p[HANDLE]);
           if (g === null) continue;
           params_with_grad.push(p);
           d_p_list.push(g);
@@ -90,7 +91,7 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
           if (group.foreach) _multi_tensor_sgd(params_with_grad, d_p_list, momentum_buffer_list, args);
           else _single_tensor_sgd(params_with_grad, d_p_list, momentum_buffer_list, args);
         } finally {
-          for (const g of d_p_list) native.release(g);
+          for (const g of d_p_list) releaseSoon(g);
         }
         // Python stores momentum_buffer (None without momentum) for every param that had a grad.
         for (let i = 0; i < params_with_grad.length; i++) {
