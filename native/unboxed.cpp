@@ -292,7 +292,7 @@ std::unique_ptr<UnboxedCall> choose_unboxed(const OpSpec& op) {
   using Try = std::unique_ptr<UnboxedCall> (*)(const OpSpec&);
   if (op.returns[0].alias_of_arg == 0) {
     // In-place on self, the only argument written: zero_; mul_, div_; mul_.Scalar;
-    // add_, sub_; copy_; addcmul_, addcdiv_.
+    // unsqueeze_; transpose_; add_, sub_; copy_; addcmul_, addcdiv_.
     for (size_t i = 1; i < op.args.size(); ++i) {
       if (op.args[i].written) return nullptr;
     }
@@ -300,6 +300,8 @@ std::unique_ptr<UnboxedCall> choose_unboxed(const OpSpec& op) {
         try_signature<Self, Self>,
         try_signature<Self, Self, T>,
         try_signature<Self, Self, S>,
+        try_signature<Self, Self, int64_t>,
+        try_signature<Self, Self, int64_t, int64_t>,
         try_signature<Self, Self, T, S>,
         try_signature<Self, Self, T, bool>,
         try_signature<Self, Self, T, T, S>,

@@ -71,7 +71,7 @@ describe('unboxed fast path = boxed path', () => {
   ];
   it('every op above has the fast path', () => {
     for (const [name, overload] of cases) expect(new Op(name, overload).schema.unboxed, `${name}.${overload}`).toBe(true);
-    for (const [name, overload] of [['aten::add_', 'Tensor'], ['aten::mul_', 'Scalar'], ['aten::zero_', ''], ['aten::copy_', '']]) {
+    for (const [name, overload] of [['aten::add_', 'Tensor'], ['aten::mul_', 'Scalar'], ['aten::zero_', ''], ['aten::copy_', ''], ['aten::unsqueeze_', ''], ['aten::transpose_', '']]) {
       expect(new Op(name, overload).schema.unboxed, `${name}.${overload}`).toBe(true);
     }
     // Out= ops and list arguments stay boxed.
@@ -96,6 +96,9 @@ describe('unboxed fast path = boxed path', () => {
     expect(a.sum().item()).toBe(0);
     a.copy_(b);
     expect(a.tolist()).toEqual(b.tolist());
+    expect(a.unsqueeze_(0)).toBe(a);
+    expect(a.shape).toEqual([1, 2, 3]);
+    expect(a.transpose_(0, 2).shape).toEqual([3, 2, 1]);
   });
 });
 
