@@ -214,7 +214,7 @@ export async function runCheckpoint(o: CheckpointOptions): Promise<CheckpointRes
     }
     const MiB = 2 ** 20;
     const size = `${(fileBytes / MiB).toFixed(0)} MiB file, ${ours[0]!.tensors} tensors`;
-    const pyFsync = median(python.map((s) => s.saveFsyncMs!));
+    const pySave = median(python.map((s) => s.save.ms));
     const total = (ss: Sample[]): number[] => ss.map((s) => s.load.hwm / fileBytes);
     const growth = (ss: Sample[]): number[] => ss.map((s) => (s.load.hwm - s.load.rssBefore) / fileBytes);
     const met = (ss: Sample[], f: (ss: Sample[]) => number[]): string => (median(f(ss)) < RSS_TARGET ? 'met' : 'not met');
@@ -238,9 +238,11 @@ export async function runCheckpoint(o: CheckpointOptions): Promise<CheckpointRes
           `on this (ours ${met(ours, growth)}, Python ${met(python, growth)})`,
       }, { ours: growth(ours), python: growth(python) }),
       figure({
-        benchmark: `torch.save ${mb} MB: time`, unit: 'ms', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
-        note: `saving the loaded state_dict; ours writes a temporary file, fsyncs and renames, Python only writes (Python's save + fsync: ${pyFsync.toFixed(0)} ms)`,
-      }, { ours: ours.map((s) => s.save.ms), python: python.map((s) => s.save.ms) }),
+        benchmark: `torch.save ${mb} MB: time (durable)`, unit: 'ms', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
+        note: `saving the loaded state_dict until it is on disk: ours writes a temporary file, fsyncs and renames (a crash never ` +
+          `leaves half a checkpoint under the name); Python's torch.save followed by an fsync of the file. Python's save alone, ` +
+          `which returns with the data still in the page cache: ${pySave.toFixed(0)} ms`,
+      }, { ours: ours.map((s) => s.save.ms), python: python.map((s) => s.saveFsyncMs!) }),
       figure({
         benchmark: `torch.save ${mb} MB: peak RSS`, unit: 'MiB', better: 'lower', targets: [notSlowerThanPython(0.05, 'derived')],
         note: 'VmHWM during the save (peak reset after the load), the loaded state_dict included',

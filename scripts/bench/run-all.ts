@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { argValue, type BenchOptions, type Figure, formatTable, ratio, repoRoot, standardOptions, targetMet } from './common.js';
+import { argValue, type BenchOptions, type Figure, fmt, formatTable, ratio, repoRoot, standardOptions, targetMet } from './common.js';
 import { runCheckpoint } from './load-500mb.js';
 import { runCnnStep } from './cnn-step.js';
 import { runDataLoader } from './dataloader.js';
@@ -68,12 +68,18 @@ async function main(): Promise<void> {
   const load1 = loadavg();
 
   console.log('');
-  console.log(`torch-node benchmarks${o.quick ? ' (--quick)' : ''}: ours vs Python PyTorch (and C++ libtorch where given), medians of interleaved rounds`);
+  console.log(`torch-node benchmarks${o.quick ? ' (--quick)' : ''}: ours vs Python PyTorch (and C++ libtorch where given), interleaved rounds`);
   console.log(formatTable(figures));
   console.log('');
   console.log('ours/Py and ours/C++ are ratios of the values shown: below 1 is better for times and sizes, above 1 for rates.');
   console.log('Targets marked * are our reading of "against Python\'s" (not behind Python beyond noise); the others are the issue\'s.');
-  for (const f of figures) if (f.note) console.log(`- ${f.benchmark}: ${f.note}`);
+  console.log('"of rounds": each side\'s median round, or its fastest (microsecond loops, where a neighbour\'s burst only slows a round down).');
+  for (const f of figures) {
+    const medians = f.estimator === 'median' ? '' : `; medians: ours ${fmt(f.medians.ours)}` +
+      (f.medians.python === null ? '' : `, Python ${fmt(f.medians.python)} (${(f.medians.ours / f.medians.python).toFixed(2)}x)`) +
+      (f.medians.cpp === null ? '' : `, C++ ${fmt(f.medians.cpp)} (${(f.medians.ours / f.medians.cpp).toFixed(2)}x)`);
+    if (f.note || medians) console.log(`- ${f.benchmark}: ${f.note ?? ''}${medians}`);
+  }
   for (const e of errors) console.log(`! ${e.benchmark} failed: ${e.error}`);
   const missed = figures.flatMap((f) => f.targets.filter((t) => targetMet(f, t) === false).map((t) => `${f.benchmark} (${t.text})`));
   console.log('');

@@ -5,7 +5,7 @@
 // interleaved in one run. Prints microseconds per step (median, and fastest,
 // over rounds of each round's mean) and the ratios, and writes a JSON copy.
 //
-//   npx tsx scripts/bench/train-step.ts [--quick] [--rounds 15] [--steps 1500] [--json .bench/train-step.json]
+//   npx tsx scripts/bench/train-step.ts [--quick] [--rounds 25] [--steps 600] [--json .bench/train-step.json]
 //   npx tsx scripts/bench/train-step.ts --instructions [--only ours|python|c++]   (valgrind; ~20 minutes for all three)
 //
 // Wall time on a shared machine is noisy; --instructions counts instructions
@@ -190,10 +190,11 @@ async function measure(rounds: number, steps: number, log: (line: string) => voi
 
 /** The article's step: ours (the default SGD) against Python and C++, with the issue's targets; and the foreach / set_to_none variants. */
 export async function runTrainStep(o: TrainStepOptions): Promise<Figure[]> {
-  const rounds = o.rounds ?? (o.quick ? 5 : 15);
-  const steps = o.steps ?? (o.quick ? 500 : 1500);
+  // Many short rounds, each side's fastest as its figure (see op-overhead.ts); medians in the JSON and the note.
+  const rounds = o.rounds ?? (o.quick ? 7 : 25);
+  const steps = o.steps ?? (o.quick ? 300 : 600);
   const res = await measure(rounds, steps, o.log);
-  const what = `Linear 10->20->10, batch 100, MSELoss, SGD lr 0.01; median of ${rounds} rounds of ${steps} steps`;
+  const what = `Linear 10->20->10, batch 100, MSELoss, SGD lr 0.01; fastest of ${rounds} interleaved rounds of ${steps} steps`;
   return [
     figure({
       benchmark: 'train step (article)', unit: 'us/step', better: 'lower',
@@ -202,11 +203,11 @@ export async function runTrainStep(o: TrainStepOptions): Promise<Figure[]> {
         { vs: 'c++', max: 1.2, text: "<= 1.2x C++'s time", source: 'issue' },
       ],
       note: `${what}; zero_grad() as written (ours sets grads to None, Python 1.13 zeroes them)`,
-    }, { ours: res.ours, python: res.python, cpp: res['c++'] }),
+    }, { ours: res.ours, python: res.python, cpp: res['c++'] }, 'fastest'),
     figure({
       benchmark: 'train step (article), variants', unit: 'us/step', better: 'lower', targets: [],
       note: `${what}; ours with SGD foreach=true, Python with zero_grad(set_to_none=True)`,
-    }, { ours: res['ours (foreach)'], python: res['python (set_to_none=True)'], cpp: res['c++'] }),
+    }, { ours: res['ours (foreach)'], python: res['python (set_to_none=True)'], cpp: res['c++'] }, 'fastest'),
   ];
 }
 
@@ -215,8 +216,8 @@ async function main(): Promise<void> {
   const jsonOut = argValue('--json', join(root, '.bench', 'train-step.json'));
   if (process.argv.includes('--instructions')) return instructions(only, jsonOut);
   const opts = standardOptions();
-  const rounds = process.argv.includes('--rounds') ? argNumber('--rounds', 15) : opts.quick ? 5 : 15;
-  const steps = process.argv.includes('--steps') ? argNumber('--steps', 1500) : opts.quick ? 500 : 1500;
+  const rounds = process.argv.includes('--rounds') ? argNumber('--rounds', 25) : opts.quick ? 7 : 25;
+  const steps = process.argv.includes('--steps') ? argNumber('--steps', 600) : opts.quick ? 300 : 600;
   if (only === 'ours' || only === 'ours-foreach') {
     // For profiling (valgrind --tool=callgrind): just our loop, `steps` times.
     const step = makeOurs(only === 'ours-foreach');
