@@ -15,7 +15,7 @@
 // Ours iterates with `for await` (the form that lets finalizers run between
 // batches); each batch is a float [64, 1, 28, 28] tensor and an int64 [64] one.
 //
-//   npx tsx scripts/bench/dataloader.ts [--quick] [--rounds 7] [--batches 200]
+//   npx tsx scripts/bench/dataloader.ts [--quick] [--rounds 11] [--batches 200]
 //   npx tsx scripts/bench/dataloader.ts --only ours --batches N    (just our loop, for valgrind)
 //
 // run-all.ts calls runDataLoader().
@@ -99,7 +99,7 @@ export interface DataLoaderBenchOptions extends BenchOptions {
 }
 
 export async function runDataLoader(o: DataLoaderBenchOptions): Promise<Figure[]> {
-  const rounds = o.rounds ?? (o.quick ? 3 : 7);
+  const rounds = o.rounds ?? (o.quick ? 3 : 11);
   const batches = o.batches ?? (o.quick ? 100 : 200);
   const root = prepareData(o.log);
   const loader = makeLoader(root);
@@ -120,18 +120,18 @@ export async function runDataLoader(o: DataLoaderBenchOptions): Promise<Figure[]
       python: async () => Number(await py.ask(`batches ${batches}`)),
       pythonTensor: async () => Number(await py.ask(`tensor-batches ${batches}`)),
     }, o.log, 'dataloader');
-    const what = `median of ${rounds} rounds of ${batches} batches; first batch checked equal`;
+    const what = `fastest of ${rounds} interleaved rounds of ${batches} batches; first batch checked equal`;
     return [
       figure({
         benchmark: 'DataLoader Fashion-MNIST (batch 64, shuffle)', unit: 'batches/s', better: 'higher',
         targets: [notBelowPython(0.05, 'derived')],
         note: `FashionMNIST + ToTensor + DataLoader(batch_size 64, shuffle, seeded), ours with for await vs torchvision's (PIL images) with num_workers=0; ${what}`,
-      }, { ours: res.ours, python: res.python }),
+      }, { ours: res.ours, python: res.python }, 'fastest'),
       figure({
         benchmark: 'DataLoader, vs a Python tensor Dataset', unit: 'batches/s', better: 'higher',
         targets: [notBelowPython(0.05, 'derived')],
         note: `the same ours against Python's DataLoader over a tensor Dataset (data[i].unsqueeze(0).div(255), no PIL); ${what}`,
-      }, { ours: res.ours, python: res.pythonTensor }),
+      }, { ours: res.ours, python: res.pythonTensor }, 'fastest'),
     ];
   } finally {
     py.close();
@@ -146,7 +146,7 @@ if (isMain(import.meta.url)) {
     const o = standardOptions();
     const figures = await runDataLoader({
       ...o,
-      rounds: process.argv.includes('--rounds') ? argNumber('--rounds', 7) : undefined,
+      rounds: process.argv.includes('--rounds') ? argNumber('--rounds', 11) : undefined,
       batches: process.argv.includes('--batches') ? argNumber('--batches', 200) : undefined,
     });
     console.log(formatTable(figures));

@@ -1,6 +1,6 @@
 // The benchmark suite in one command: every benchmark in scripts/bench, each
 // interleaving its rounds of ours with Python's (and the C++ loop's where there
-// is one), then one table of medians, ratios and targets, and a JSON copy.
+// is one), then one table (each side's fastest or median round), ratios and targets, and a JSON copy.
 //
 //   npm run bench [-- --quick] [-- --json bench-results.json] [-- --only train-step,cnn-step]
 //   npx tsx scripts/bench/run-all.ts [--quick] [--json PATH] [--only NAMES]
