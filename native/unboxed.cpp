@@ -115,6 +115,7 @@ struct Arg;
 // A tensor given as a handle, or a number given where a Tensor belongs (a wrapped number, as in Python).
 template <>
 struct Arg<const at::Tensor&> {
+  static constexpr bool kHandle = true;
   struct Store {
     const at::Tensor* given = nullptr;
     c10::optional<at::Tensor> wrapped;  // empty unless a number was given: no Tensor made per call
@@ -137,6 +138,7 @@ struct Arg<const at::Tensor&> {
 // The tensor an in-place op writes to (self of add_).
 template <>
 struct Arg<at::Tensor&> {
+  static constexpr bool kHandle = true;
   using Store = at::Tensor*;
   static bool fits(const ArgSpec& a) { return a.kind == Kind::Tensor && !a.optional && a.written; }
   static bool load(const JsArgs& js, size_t i, Store& s) {
@@ -150,6 +152,7 @@ struct Arg<at::Tensor&> {
 
 template <>
 struct Arg<bool> {
+  static constexpr bool kHandle = false;
   using Store = bool;
   static bool fits(const ArgSpec& a) { return a.kind == Kind::Bool && !a.optional; }
   static bool load(const JsArgs& js, size_t i, Store& s) {
@@ -169,6 +172,7 @@ struct Arg<bool> {
 
 template <>
 struct Arg<const c10::optional<at::Tensor>&> {
+  static constexpr bool kHandle = true;
   using Store = c10::optional<at::Tensor>;
   static bool fits(const ArgSpec& a) { return a.kind == Kind::Tensor && a.optional; }
   static bool load(const JsArgs& js, size_t i, Store& s) {
@@ -186,6 +190,7 @@ struct Arg<const c10::optional<at::Tensor>&> {
 
 template <>
 struct Arg<int64_t> {
+  static constexpr bool kHandle = false;
   using Store = int64_t;
   static bool fits(const ArgSpec& a) { return a.kind == Kind::Int && !a.optional && !a.symint; }
   static bool load(const JsArgs& js, size_t i, Store& s) { return load_int(js, i, s); }
@@ -194,6 +199,7 @@ struct Arg<int64_t> {
 
 template <>
 struct Arg<c10::SymInt> {
+  static constexpr bool kHandle = false;
   using Store = int64_t;
   static bool fits(const ArgSpec& a) { return a.kind == Kind::Int && !a.optional && a.symint; }
   static bool load(const JsArgs& js, size_t i, Store& s) { return load_int(js, i, s); }
@@ -202,6 +208,7 @@ struct Arg<c10::SymInt> {
 
 template <>
 struct Arg<at::IntArrayRef> {
+  static constexpr bool kHandle = false;
   using Store = c10::SmallVector<int64_t, 6>;
   static bool fits(const ArgSpec& a) { return a.kind == Kind::IntList && !a.optional && !a.symint; }
   static bool load(const JsArgs& js, size_t i, Store& s) { return load_ints(js, i, s); }
@@ -210,6 +217,7 @@ struct Arg<at::IntArrayRef> {
 
 template <>
 struct Arg<c10::SymIntArrayRef> {
+  static constexpr bool kHandle = false;
   using Store = c10::SmallVector<c10::SymInt, 6>;
   static bool fits(const ArgSpec& a) { return a.kind == Kind::IntList && !a.optional && a.symint; }
   static bool load(const JsArgs& js, size_t i, Store& s) { return load_ints(js, i, s); }
@@ -219,6 +227,7 @@ struct Arg<c10::SymIntArrayRef> {
 // A Scalar: a JS number or boolean, or left to its default (alpha=1).
 template <>
 struct Arg<const c10::Scalar&> {
+  static constexpr bool kHandle = false;
   struct Store {
     const c10::Scalar* value = nullptr;  // the op's default, or given
     c10::Scalar given;
@@ -257,7 +266,10 @@ class Typed final : public UnboxedCall {
   template <size_t... I>
   bool run(const JsArgs& js, at::Tensor& out, std::index_sequence<I...>) {
     std::tuple<typename Arg<A>::Store...> stored;
-    if (!(Arg<A>::load(js, I, std::get<I>(stored)) && ...)) return false;
+    // Values first, tensors last: reading an int[] element can run a JS getter, which may
+    // make tensors and so move the handle table's slots that a loaded tensor points into.
+    if (!((Arg<A>::kHandle || Arg<A>::load(js, I, std::get<I>(stored))) && ...)) return false;
+    if (!((!Arg<A>::kHandle || Arg<A>::load(js, I, std::get<I>(stored))) && ...)) return false;
     if constexpr (std::is_reference_v<R>) {
       handle_.call(Arg<A>::pass(std::get<I>(stored))...);
     } else {

@@ -120,6 +120,21 @@ describe('what the fast path declines reads as before', () => {
     const leaf = torch.randn([2], { requires_grad: true });
     expect(() => leaf.add_(1)).toThrow(/a leaf Variable that requires grad is being used in an in-place operation/);
   });
+  it('an int[] whose element getter makes tensors (the handle table grows mid-call)', () => {
+    const op = new Op('aten::view', '');
+    const made: Tensor[] = [];
+    const sizes = [0, 4];
+    Object.defineProperty(sizes, 0, {
+      get() {
+        for (let i = 0; i < 3000; i++) made.push(torch.zeros(1));
+        return 3;
+      },
+    });
+    const out = wrap(native.opCall(op.id, ((2 << HANDLE_BITS) | 1) >>> 0, x[HANDLE], sizes) as number);
+    expect(out.shape).toEqual([3, 4]);
+    expect(out.tolist()).toEqual(x.tolist());
+    for (const t of made) t.dispose();
+  });
   it('a one-element tensor where a Scalar belongs', () => {
     const mask = torch.tensor([[true, false, true, false], [false, false, true, true], [true, true, true, true]]);
     const [fast, boxed] = bothPaths('aten::masked_fill', 'Scalar', [x, mask, torch.tensor(2.5)]);
