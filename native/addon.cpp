@@ -25,6 +25,26 @@ void drain_released(napi_env env) {
   if (napi_get_instance_data(env, &data) == napi_ok && data != nullptr) static_cast<Instance*>(data)->handles.drain();
 }
 
+void throw_current_as_js(napi_env env) noexcept {
+  try {
+    try {
+      throw;
+    } catch (const Napi::Error& e) {
+      e.ThrowAsJavaScriptException();
+    } catch (const c10::Error& e) {
+      Napi::Error::New(env, clean_torch_message(e)).ThrowAsJavaScriptException();
+    } catch (const std::bad_alloc&) {
+      Napi::RangeError::New(env, "out of memory: the allocation failed").ThrowAsJavaScriptException();
+    } catch (const std::exception& e) {
+      Napi::Error::New(env, e.what()).ThrowAsJavaScriptException();
+    } catch (...) {
+      Napi::Error::New(env, "unknown native error in torch-node").ThrowAsJavaScriptException();
+    }
+  } catch (...) {
+    // Making or throwing the JS Error failed: the environment is going away and nobody can catch it.
+  }
+}
+
 std::string clean_torch_message(const c10::Error& e) {
   std::string m = e.what_without_backtrace();
   // Some builds still append "Exception raised from ... (most recent call first):" frames.

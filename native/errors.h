@@ -21,21 +21,17 @@ struct UserError : std::exception {
 // and the C++ frames that some builds append to what_without_backtrace().
 std::string clean_torch_message(const c10::Error& e);
 
+// Turns the exception being handled into a pending JS exception. Never throws: when
+// the environment cannot take an exception (a worker being terminated), it is dropped.
+void throw_current_as_js(napi_env env) noexcept;
+
 // Runs body; a C++ exception becomes a pending JS exception and the result undefined.
 template <typename F>
 napi_value guard(napi_env env, F&& body) {
   try {
     return body();
-  } catch (const Napi::Error& e) {
-    e.ThrowAsJavaScriptException();
-  } catch (const c10::Error& e) {
-    Napi::Error::New(env, clean_torch_message(e)).ThrowAsJavaScriptException();
-  } catch (const std::bad_alloc&) {
-    Napi::RangeError::New(env, "out of memory: the allocation failed").ThrowAsJavaScriptException();
-  } catch (const std::exception& e) {
-    Napi::Error::New(env, e.what()).ThrowAsJavaScriptException();
   } catch (...) {
-    Napi::Error::New(env, "unknown native error in torch-node").ThrowAsJavaScriptException();
+    throw_current_as_js(env);
   }
   napi_value undefined;
   napi_get_undefined(env, &undefined);

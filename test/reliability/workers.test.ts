@@ -1,6 +1,7 @@
 // The addon loads in four worker_threads at once, each training its own model
 // (the seed article's loop); terminating a worker in the middle of a step leaves
 // the process, the main thread and the other workers running.
+import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../lib/index.js';
@@ -101,4 +102,35 @@ describe('worker_threads', () => {
     expect(fresh!.live).toBe(9);
     expect(torch.scope(() => torch.arange(4).sum().item())).toBe(6);
   }, 60_000);
+
+  // Terminating a worker while it is inside a native call: N-API cannot throw into a dying
+  // environment, and an Error made there once escaped as a C++ exception (std::terminate took
+  // the whole process down within a few terminations). Run in a child, so such a crash shows
+  // as its exit status.
+  it('twenty workers terminated in the middle of small ops: the process lives', () => {
+    const url = new URL('../../lib/index.ts', import.meta.url).href;
+    const child = `
+      import { Worker } from 'node:worker_threads';
+      const worker = \`
+        const { parentPort, workerData } = require('node:worker_threads');
+        import('tsx/esm/api').then((api) => { api.register(); return import(workerData.url); }).then((torch) => {
+          const a = torch.randn(4, 4), b = torch.randn(4, 4);
+          parentPort.postMessage('ready');
+          for (;;) { a.add(b).dispose(); a.view(16).dispose(); torch.scope(() => a.mul(2).sum().item()); }
+        });
+      \`;
+      for (let i = 0; i < 20; i++) {
+        const w = new Worker(worker, { eval: true, execArgv: [], workerData: { url: ${JSON.stringify(url)} } });
+        await new Promise((r) => w.once('message', r));
+        await new Promise((r) => setTimeout(r, (i * 7) % 20));
+        await w.terminate();
+      }
+      console.log('survived 20');
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', child], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).not.toMatch(/terminate called/);
+    if (r.status !== 0) console.log(r.stderr);
+    expect(r.stdout.trim()).toBe('survived 20');
+    expect(r.status).toBe(0);
+  }, 150_000);
 });
