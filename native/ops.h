@@ -76,7 +76,8 @@ bool to_scalar(const Napi::Value& v, c10::Scalar& out);
 at::Tensor wrapped_number(const c10::Scalar& s);
 
 // The fast path for an op whose schema matches one of the signatures in
-// native/unboxed.cpp and which returns one new Tensor; null otherwise.
+// native/unboxed.cpp and which returns one new Tensor or writes self in place
+// and returns it; null otherwise.
 std::unique_ptr<UnboxedCall> choose_unboxed(const OpSpec& spec);
 
 void register_ops(Napi::Env env, Napi::Object exports);
