@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <string>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -40,7 +41,7 @@ const Crc32Tables& crc_tables() {
   return tables;
 }
 
-uint32_t crc32_update(uint32_t crc, const uint8_t* p, size_t n) {
+uint32_t crc32_sliced(uint32_t crc, const uint8_t* p, size_t n) {
   const auto& T = crc_tables().t;
   crc = ~crc;
   while (n >= 8) {
@@ -55,6 +56,25 @@ uint32_t crc32_update(uint32_t crc, const uint8_t* p, size_t n) {
   }
   while (n--) crc = T[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
   return ~crc;
+}
+
+// Node links zlib (with SIMD CRC code) and exports its symbols to addons: 2.6 GB/s here
+// against 1.75 GB/s for the slicing above, 90 ms of a 481 MiB save. Looked up at run
+// time, so that a host without it still loads us, and checked on a known input first.
+using ZlibCrc32 = unsigned long (*)(unsigned long crc, const unsigned char* buf, size_t len);
+ZlibCrc32 host_crc32() {
+  static const ZlibCrc32 fn = []() -> ZlibCrc32 {
+    auto f = reinterpret_cast<ZlibCrc32>(dlsym(RTLD_DEFAULT, "crc32_z"));
+    static const unsigned char probe[] = "123456789";
+    if (f == nullptr || f(0, probe, 9) != 0xCBF43926ul) return nullptr;
+    return f;
+  }();
+  return fn;
+}
+
+uint32_t crc32_update(uint32_t crc, const uint8_t* p, size_t n) {
+  if (ZlibCrc32 f = host_crc32()) return static_cast<uint32_t>(f(crc, p, n));
+  return crc32_sliced(crc, p, n);
 }
 
 // ---- argument helpers ------------------------------------------------------------
