@@ -9,6 +9,7 @@
 #include <ATen/core/function_schema.h>
 #include <ATen/core/jit_type.h>
 #include <ATen/core/stack.h>
+#include <cmath>
 #include <sstream>
 
 namespace tn {
@@ -115,14 +116,7 @@ std::string qualified(const OpSpec& op) {
 }
 
 bool is_js_int(const Napi::Value& v, int64_t& out) {
-  if (v.IsNumber()) {
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (d == static_cast<double>(static_cast<int64_t>(d)) && d >= -9.2233720368547758e18 && d < 9.2233720368547758e18) {
-      out = static_cast<int64_t>(d);
-      return true;
-    }
-    return false;
-  }
+  if (v.IsNumber()) return int_from_double(v.As<Napi::Number>().DoubleValue(), out);
   if (v.IsBigInt()) {
     bool lossless;
     out = v.As<Napi::BigInt>().Int64Value(&lossless);
@@ -173,11 +167,11 @@ c10::IValue convert_arg(Instance& inst, const OpSpec& op, size_t i, const Napi::
     case Kind::Tensor:
       if (type == napi_object && handle_of(env, v, key, d)) return inst.handles.get(d);
       break;
-    case Kind::Int:
-      if (type == napi_number && napi_get_value_double(env, v, &d) == napi_ok && d == static_cast<double>(static_cast<int64_t>(d)) &&
-          std::abs(d) < 9.2233720368547758e18)
-        return c10::IValue(static_cast<int64_t>(d));
+    case Kind::Int: {
+      int64_t x;
+      if (type == napi_number && napi_get_value_double(env, v, &d) == napi_ok && int_from_double(d, x)) return c10::IValue(x);
       break;
+    }
     case Kind::Bool:
       if (type == napi_boolean) {
         bool b;
@@ -382,6 +376,13 @@ OpSpec& op_at(Instance& inst, const Napi::Value& id) {
 }
 
 }  // namespace
+
+bool int_from_double(double d, int64_t& out) {
+  // The range first: casting a double outside int64's range is undefined.
+  if (!(d >= -9.2233720368547758e18 && d < 9.2233720368547758e18) || d != std::trunc(d)) return false;
+  out = static_cast<int64_t>(d);
+  return true;
+}
 
 c10::Scalar number_scalar(double d) {
   if (std::abs(d) <= 9007199254740992.0 && d == static_cast<double>(static_cast<int64_t>(d))) return c10::Scalar(static_cast<int64_t>(d));

@@ -68,6 +68,8 @@ struct OpSpec {
 };
 
 // How the bridge reads JS values, shared by the boxed and the unboxed path.
+// A JS number is an int when it holds an integer value in int64's range.
+bool int_from_double(double d, int64_t& out);
 // A JS number is an int Scalar when it holds an integer value (Python's 2 vs 2.5).
 c10::Scalar number_scalar(double d);
 // A number, boolean or BigInt as a Scalar; false for anything else.

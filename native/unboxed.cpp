@@ -19,20 +19,12 @@
 #include "instance.h"
 #include <c10/core/SymIntArrayRef.h>
 #include <c10/util/SmallVector.h>
-#include <cmath>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 
 namespace tn {
 namespace {
-
-bool absent(const JsArgs& js, size_t i) {
-  if (i >= js.passed) return true;
-  napi_valuetype t;
-  napi_typeof(js.env, js.argv[i], &t);
-  return t == napi_undefined;
-}
 
 bool is_handle(const JsArgs& js, size_t i) { return i < js.passed && i < 24 && ((js.handle_mask >> i) & 1u); }
 
@@ -47,6 +39,8 @@ napi_valuetype type_at(const JsArgs& js, size_t i) {
   if (i < js.passed) napi_typeof(js.env, js.argv[i], &t);
   return t;
 }
+
+bool absent(const JsArgs& js, size_t i) { return type_at(js, i) == napi_undefined; }
 
 // A JS number or boolean as a Scalar, by the boxed path's rule.
 bool load_scalar(const JsArgs& js, size_t i, c10::Scalar& out) {
@@ -74,9 +68,7 @@ bool js_int(napi_env env, napi_value v, int64_t& out) {
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return false;
   double d;
   napi_get_value_double(env, v, &d);
-  if (!(std::abs(d) < 9.2233720368547758e18) || d != std::trunc(d)) return false;
-  out = static_cast<int64_t>(d);
-  return true;
+  return int_from_double(d, out);
 }
 
 // An int argument given, or left to an int default.
@@ -180,9 +172,7 @@ struct Arg<const c10::optional<at::Tensor>&> {
       s = handle_at(js, i);
       return true;
     }
-    if (i >= js.passed) return true;
-    napi_valuetype t;
-    napi_typeof(js.env, js.argv[i], &t);
+    napi_valuetype t = type_at(js, i);
     return t == napi_undefined || t == napi_null;  // None
   }
   static const c10::optional<at::Tensor>& pass(const Store& s) { return s; }
