@@ -1,5 +1,6 @@
 // readFileInto: the native read that fills a new storage straight from a checkpoint
-// file, with ordinary pages and with transparent huge pages (THP_MEM_ALLOC_ENABLE=1).
+// file, with ordinary pages (from 1 MiB a mapping populated up front) and with
+// transparent huge pages (THP_MEM_ALLOC_ENABLE=1).
 // Both must give the file's bytes exactly, at any size (not a whole number of 4 KiB
 // or 2 MiB pages), and a storage that behaves like any other: ops, resize_, free.
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
