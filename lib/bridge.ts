@@ -127,6 +127,20 @@ export class Op {
     }
   }
 
+  /**
+   * For callers that hold handle numbers (the optimizers' inner loops): bit i
+   * of mask marks argument i as a handle. Returns the result's handle, or
+   * undefined for an in-place op; nothing is wrapped in a Tensor object.
+   */
+  h(mask: number, a0?: unknown, a1?: unknown, a2?: unknown): number {
+    const m = mask | ((arguments.length - 1) << HANDLE_BITS);
+    try {
+      return opCall(this.id, m, a0, a1, a2) as number;
+    } catch (e) {
+      return handleCudaOpError(e, () => opCall(this.id, m, a0, a1, a2) as number);
+    }
+  }
+
   /** The general path: args already converted by toHandles into mask. */
   private invoke(mask: number, args: unknown[]): unknown {
     try {

@@ -63,7 +63,8 @@ function flushPending(): void {
 
 class Scope {
   readonly tracked: Trackable[] = [];
-  readonly kept = new Set<Trackable>();
+  /** Made on the first keep(): most scopes keep nothing. */
+  kept: Set<Trackable> | null = null;
 }
 
 const scopes: Scope[] = [];
@@ -104,10 +105,15 @@ export function scope<T>(fn: () => T): T {
     release(s, new Set());
     throw new TypeError('torch.scope(fn): fn returned a Promise; scope() only tracks synchronous code (await inside it, then call scope() per step)');
   }
-  const survivors = new Set<Trackable>(s.kept);
+  const outer = scopes.length > 0 ? scopes[scopes.length - 1] : undefined;
+  if ((typeof result !== 'object' || result === null) && s.kept === null) {
+    // Nothing survives (a training step returns nothing or a number): no bookkeeping sets.
+    for (const t of s.tracked) t.dispose();
+    return result;
+  }
+  const survivors = new Set<Trackable>(s.kept ?? undefined);
   collect(result, survivors, new Set());
   release(s, survivors);
-  const outer = scopes.length > 0 ? scopes[scopes.length - 1] : undefined;
   for (const t of survivors) {
     if (outer !== undefined) outer.tracked.push(t);
     else adoptSoon(t);
@@ -117,7 +123,8 @@ export function scope<T>(fn: () => T): T {
 
 /** Keeps t alive past the innermost scope (it moves to the enclosing one, if any). */
 export function keep<T extends Trackable>(t: T): T {
-  if (scopes.length > 0) scopes[scopes.length - 1]!.kept.add(t);
+  const n = scopes.length;
+  if (n > 0) (scopes[n - 1]!.kept ??= new Set()).add(t);
   return t;
 }
 

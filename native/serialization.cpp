@@ -205,12 +205,18 @@ Mapping* map_huge(int64_t nbytes) {
 }
 
 // A mapping of at least nbytes whose pages are already there, or nullptr when mmap refuses.
+// (Linux only: elsewhere the CPU allocator's memory is used, faulted in page by page.)
 Mapping* map_populated(int64_t nbytes) {
+#ifdef MAP_POPULATE
   const size_t length = page_rounded(nbytes);
   // MAP_POPULATE is best effort: pages it could not get are faulted in on first write, as usual.
   void* raw = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (raw == MAP_FAILED) return nullptr;
   return new Mapping{raw, length};
+#else
+  (void)nbytes;
+  return nullptr;
+#endif
 }
 
 bool huge_pages_requested() {

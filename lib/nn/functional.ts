@@ -604,11 +604,14 @@ function broadcastPair(name: string, input: Tensor, target: Tensor, call: (a: Te
   return r;
 }
 
-function reductionOf(name: string, args: readonly unknown[], extra: string[] = []): Record<string, unknown> & { reduction: Reduction } {
-  const o = parseArgs<Record<string, unknown>>(name, args, ['size_average', 'reduce', 'reduction', ...extra]) as Record<string, unknown>;
+const REDUCTION_ARGS = ['size_average', 'reduce', 'reduction'];
+
+function reductionOf(name: string, args: readonly unknown[], names: string[] = REDUCTION_ARGS): Record<string, unknown> & { reduction: Reduction } {
+  const o = parseArgs<Record<string, unknown>>(name, args, names) as Record<string, unknown>;
   let reduction = (o.reduction as Reduction | undefined) ?? 'mean';
   if (o.size_average !== undefined || o.reduce !== undefined) reduction = legacyGetString(o.size_average as boolean | undefined, o.reduce as boolean | undefined);
-  return { ...o, reduction };
+  o.reduction = reduction;
+  return o as Record<string, unknown> & { reduction: Reduction };
 }
 
 /** _Reduction.legacy_get_string */
@@ -633,8 +636,9 @@ export function mse_loss(input: Tensor, target: Tensor, ...args: LossArgs): Tens
   const { reduction } = reductionOf('mse_loss', args);
   return broadcastPair('mse_loss', input, target, (a, b) => O.mse.t(a, b, _reductionEnum(reduction)));
 }
+const SMOOTH_L1_ARGS = [...REDUCTION_ARGS, 'beta'];
 export function smooth_l1_loss(input: Tensor, target: Tensor, ...args: Args<[size_average: boolean | null, reduce: boolean | null, reduction: Reduction, beta: number], ReductionKw & { beta?: number; size_average?: boolean | null; reduce?: boolean | null }>): Tensor {
-  const o = reductionOf('smooth_l1_loss', args, ['beta']);
+  const o = reductionOf('smooth_l1_loss', args, SMOOTH_L1_ARGS);
   return broadcastPair('smooth_l1_loss', input, target, (a, b) => O.smoothL1.t(a, b, _reductionEnum(o.reduction), (o.beta as number | undefined) ?? 1.0));
 }
 export function huber_loss(input: Tensor, target: Tensor, ...args: Args<[reduction: Reduction, delta: number], ReductionKw & { delta?: number }>): Tensor {

@@ -234,8 +234,10 @@ export class Module {
 
   /** Python's module(...): forward pre-hooks, forward, forward hooks. */
   call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
-    if (this._forward_pre_hooks.size === 0 && this._forward_hooks.size === 0) {
-      return this.forward(...args);
+    // Read through the instance behind the Proxy: a property read through a Proxy takes V8's slow path.
+    const raw = this[RAW];
+    if (raw._forward_pre_hooks.size === 0 && raw._forward_hooks.size === 0) {
+      return (raw.forward as AnyFn).apply(this, args);
     }
     let input: unknown[] = args;
     for (const hook of [...this._forward_pre_hooks.values()]) {

@@ -92,11 +92,6 @@ function h(t: TensorRef): number {
   return typeof t === 'number' ? t : t[HANDLE];
 }
 
-/** op(args) where bit i of mask marks args[i] as a tensor handle; returns the new tensor's handle, if any. */
-function callH(o: Op, mask: number, ...args: unknown[]): number {
-  return native.opCall(o.id, mask, ...args) as number;
-}
-
 export interface SGDArgs {
   weight_decay: number;
   momentum: number;
@@ -119,22 +114,22 @@ export function _single_tensor_sgd(params: TensorRef[], d_p_list: TensorRef[], m
     let t1 = -1;
     let t2 = -1;
     let t3 = -1;
-    if (maximize) d_p = t1 = callH(O.neg, 1, d_p);
-    if (weight_decay !== 0) d_p = t2 = callH(O.add, 3, d_p, param, weight_decay);
+    if (maximize) d_p = t1 = O.neg.h(1, d_p);
+    if (weight_decay !== 0) d_p = t2 = O.add.h(3, d_p, param, weight_decay);
     if (momentum !== 0) {
       let buf = momentum_buffer_list[i] ?? null;
       if (buf === null) {
         // torch.clone(d_p).detach(): under no_grad the clone has no history already.
-        buf = stateTensor(callH(O.clone, 1, d_p));
+        buf = stateTensor(O.clone.h(1, d_p));
         momentum_buffer_list[i] = buf;
       } else {
-        callH(O.mulS_, 1, buf[HANDLE], momentum);
-        callH(O.add_, 3, buf[HANDLE], d_p, 1 - dampening);
+        O.mulS_.h(1, buf[HANDLE], momentum);
+        O.add_.h(3, buf[HANDLE], d_p, 1 - dampening);
       }
-      if (nesterov) d_p = t3 = callH(O.add, 3, d_p, buf[HANDLE], momentum);
+      if (nesterov) d_p = t3 = O.add.h(3, d_p, buf[HANDLE], momentum);
       else d_p = buf[HANDLE];
     }
-    callH(O.add_, 3, param, d_p, -lr);
+    O.add_.h(3, param, d_p, -lr);
     if (t1 >= 0) releaseSoon(t1);
     if (t2 >= 0) releaseSoon(t2);
     if (t3 >= 0) releaseSoon(t3);
@@ -161,10 +156,10 @@ export function _multi_tensor_sgd(params: TensorRef[], grads: TensorRef[], momen
       for (let i = 0; i < momentum_buffer_list.length; i++) {
         let buf = momentum_buffer_list[i] ?? null;
         if (buf === null) {
-          buf = momentum_buffer_list[i] = stateTensor(callH(O.clone, 1, gs[i]![HANDLE]));
+          buf = momentum_buffer_list[i] = stateTensor(O.clone.h(1, gs[i]![HANDLE]));
         } else {
-          callH(O.mulS_, 1, buf[HANDLE], momentum);
-          callH(O.add_, 3, buf[HANDLE], gs[i]![HANDLE], 1 - dampening);
+          O.mulS_.h(1, buf[HANDLE], momentum);
+          O.add_.h(3, buf[HANDLE], gs[i]![HANDLE], 1 - dampening);
         }
         bufs.push(buf);
       }

@@ -76,12 +76,15 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
         // The gradients as tensor handles: no Tensor object per gradient (see _functional.ts).
         const d_p_list: number[] = [];
         const momentum_buffer_list: (Tensor | null)[] = [];
+        const states: (SGDState | undefined)[] = [];
         for (const p of group.params) {
           const g = native.grad(p[HANDLE]);
           if (g === null) continue;
+          const s = this.state.get(p);
           params_with_grad.push(p);
           d_p_list.push(g);
-          momentum_buffer_list.push(this.state.get(p)?.momentum_buffer ?? null);
+          states.push(s);
+          momentum_buffer_list.push(s?.momentum_buffer ?? null);
         }
         try {
           const args = {
@@ -95,9 +98,8 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
         }
         // Python stores momentum_buffer (None without momentum) for every param that had a grad.
         for (let i = 0; i < params_with_grad.length; i++) {
-          const p = params_with_grad[i]!;
-          const s = this.state.get(p);
-          if (s === undefined) this.state.set(p, { momentum_buffer: momentum_buffer_list[i] ?? null });
+          const s = states[i];
+          if (s === undefined) this.state.set(params_with_grad[i]!, { momentum_buffer: momentum_buffer_list[i] ?? null });
           else s.momentum_buffer = momentum_buffer_list[i] ?? null;
         }
       }
