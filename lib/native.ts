@@ -70,7 +70,7 @@ export interface NativeAddon {
   setGrad(t: TensorRef, g: object | null): void;
   item(t: TensorRef): number | boolean | bigint | [number, number];
 
-  backward(tensors: object[], grads: (object | null)[] | null, retainGraph?: boolean, createGraph?: boolean, inputs?: object[] | null): void;
+  backward(tensors: TensorRef[], grads: (object | null)[] | null, retainGraph?: boolean, createGraph?: boolean, inputs?: object[] | null): void;
   autogradGrad(outputs: object[], inputs: object[], gradOutputs: (object | null)[] | null, retainGraph?: boolean, createGraph?: boolean, allowUnused?: boolean): (Handle | null)[];
   isGradEnabled(): boolean;
   setGradEnabled(flag: boolean): void;

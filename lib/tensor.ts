@@ -220,8 +220,8 @@ export class Tensor {
     const name = native.gradFn(this[HANDLE]);
     return name === null ? null : { name: () => name, toString: () => `<${name}>` } as { name(): string };
   }
-  backward(gradient?: Tensor | null, options: BackwardOptions = {}): void {
-    native.backward([this], gradient ? [gradient] : null, options.retain_graph, options.create_graph, options.inputs ?? null);
+  backward(gradient?: Tensor | null, options?: BackwardOptions): void {
+    native.backward([this[HANDLE]], gradient ? [gradient] : null, options?.retain_graph, options?.create_graph, options?.inputs ?? null);
   }
   detach(): Tensor {
     return OPS.detach.t(this);

@@ -44,6 +44,26 @@ describe('memory', () => {
     expect(live()).toBe(before);
   });
 
+  it('a scope returning no tensor (a number, undefined) frees everything it made, except what keep() kept', () => {
+    const before = live();
+    const n = torch.scope(() => torch.ones(3).mul(2).sum().item());
+    expect(n).toBe(6);
+    expect(live()).toBe(before);
+    expect(torch.scope(() => { torch.ones(2).add(1); })).toBeUndefined();
+    expect(live()).toBe(before);
+    let kept: torch.Tensor | undefined;
+    const m = torch.scope(() => {
+      kept = torch.keep(torch.ones(2));
+      torch.zeros(5);
+      return 7;
+    });
+    expect(m).toBe(7);
+    expect(live()).toBe(before + 1);
+    expect(kept!.tolist()).toEqual([1, 1]);
+    kept!.dispose();
+    expect(live()).toBe(before);
+  });
+
   it('nested scopes hand results outward, and errors still free', () => {
     const before = live();
     const r = torch.scope(() => {
