@@ -58,6 +58,11 @@ export interface NativeAddon {
   dtype(t: TensorRef): string;
   shape(t: TensorRef): number[];
   strides(t: TensorRef): number[];
+  setDimsBuffer(buffer: Float64Array): void;
+  /** The number of dims; their sizes are in the dims buffer when they fit. */
+  shapeInto(t: TensorRef): number;
+  /** The number of dims; their strides are in the dims buffer when they fit. */
+  stridesInto(t: TensorRef): number;
   dim(t: TensorRef): number;
   numel(t: TensorRef): number;
   device(t: TensorRef): string;
@@ -117,3 +122,26 @@ export const HANDLE: unique symbol = Symbol('torch.handle');
 /** The property under which a Generator keeps its native index. */
 export const GENERATOR: unique symbol = Symbol('torch.generator');
 native.setKeys(HANDLE, GENERATOR);
+
+// Sizes and strides come back through a Float64Array shared with the addon: the
+// array built natively (an N-API call per element) cost five times the call itself.
+const DIMS = new Float64Array(64);
+native.setDimsBuffer(DIMS);
+const shapeArray = native.shape;
+const stridesArray = native.strides;
+const shapeInto = native.shapeInto;
+const stridesInto = native.stridesInto;
+native.shape = (t: TensorRef): number[] => {
+  const n = shapeInto(t);
+  if (n > DIMS.length) return shapeArray(t);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(DIMS[i]!);
+  return out;
+};
+native.strides = (t: TensorRef): number[] => {
+  const n = stridesInto(t);
+  if (n > DIMS.length) return stridesArray(t);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(DIMS[i]!);
+  return out;
+};

@@ -24,6 +24,10 @@ struct Instance {
   Napi::Reference<Napi::Symbol> handle_key;
   Napi::Reference<Napi::Symbol> generator_key;
   Napi::Reference<Napi::Float64Array> release_queue;  // keeps the handles' shared queue alive
+  // Where shapeInto / stridesInto write a tensor's sizes or strides for JS to read.
+  Napi::Reference<Napi::Float64Array> dims_buffer;
+  double* dims = nullptr;
+  size_t dims_capacity = 0;
 };
 
 Instance& instance(Napi::Env env);

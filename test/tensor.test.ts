@@ -266,6 +266,17 @@ describe('tensor core', () => {
     expect(t.long().type()).toBe('torch.LongTensor');
   });
 
+  it('shape and stride at any number of dims (0, a few, past the 64 the shared dims buffer holds)', () => {
+    expect(torch.zeros([]).shape).toEqual([]);
+    const t = torch.zeros(2, 3, 4).transpose(0, 2);
+    expect(t.shape).toEqual([4, 3, 2]);
+    expect(t.stride()).toEqual([1, 4, 12]);
+    const many = torch.ones(2).reshape([...Array(69).fill(1), 2]);
+    expect(many.shape).toEqual([...Array(69).fill(1), 2]);
+    expect(many.stride()).toEqual([...Array(69).fill(2), 1]); // contiguous strides, as Python gives
+    expect(many.size(-1)).toBe(2);
+  });
+
   it('no_grad, enable_grad and set_grad_enabled scope gradient tracking', () => {
     const w = torch.ones([2], { requires_grad: true });
     const y = torch.no_grad(() => w.mul(2));
