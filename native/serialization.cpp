@@ -271,6 +271,67 @@ TN_ENTRY(readFileInto) {
   return tensor_to_js(env, instance(env), std::move(t));
 }
 
+// ---- torch.load(f, {mmap: true}) ----------------------------------------------------
+//
+// As PyTorch 2.1's mmap=True: the file is mapped copy-on-write (MAP_PRIVATE), and each
+// storage points into the mapping, so nothing is read up front; pages come in from the
+// page cache when first touched and are shared with it until written (a write copies the
+// page; the file never changes). Each storage holds a reference to the mapping, which is
+// unmapped when the last of them goes.
+
+// mapFile(fd, size) -> handle of a uint8 tensor over the whole file, mapped copy-on-write.
+TN_ENTRY(mapFile) {
+  Napi::Env env = info.Env();
+  int fd = fd_arg(info, 0, "mapFile");
+  int64_t size = int_arg(info, 1, "mapFile", "size");
+  if (size <= 0) throw UserError("mapFile(): the file is empty");
+  void* p = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) throw UserError(std::string("mmap of the checkpoint failed: ") + std::strerror(errno));
+  auto* m = new Mapping{p, static_cast<size_t>(size)};
+  c10::DataPtr data(p, m, &unmap_storage, c10::Device(c10::DeviceType::CPU));
+  auto impl = c10::make_intrusive<c10::StorageImpl>(c10::StorageImpl::use_byte_size_t(), size, std::move(data),
+                                                    /*allocator=*/nullptr, /*resizable=*/false);
+  at::Tensor whole = at::empty({0}, at::TensorOptions().dtype(at::kByte)).set_(c10::Storage(std::move(impl)), 0, {size}, {1});
+  return tensor_to_js(env, instance(env), std::move(whole));
+}
+
+namespace {
+// What a storage inside a mapping holds on to: the mapping's own storage.
+struct MappedSlice {
+  c10::Storage mapping;
+};
+void release_slice(void* ctx) { delete static_cast<MappedSlice*>(ctx); }
+}  // namespace
+
+// mappedStorage(mapping, offset, nbytes, dtype) -> handle of a new 1-D tensor whose own storage
+// is those bytes of the mapping (offset a multiple of the dtype's size).
+TN_ENTRY(mappedStorage) {
+  Napi::Env env = info.Env();
+  Instance& inst = instance(env);
+  const at::Tensor& whole = tensor_from_js(inst, info[0], "mapping");
+  int64_t offset = int_arg(info, 1, "mappedStorage", "offset");
+  int64_t nbytes = int_arg(info, 2, "mappedStorage", "nbytes");
+  if (!info[3].IsString()) throw UserError("mappedStorage(): dtype must be a string");
+  c10::ScalarType dtype = scalar_type_from_name(info[3].As<Napi::String>().Utf8Value());
+  int64_t itemsize = static_cast<int64_t>(c10::elementSize(dtype));
+  int64_t size = static_cast<int64_t>(whole.storage().nbytes());
+  if (whole.scalar_type() != at::kByte || offset < 0 || nbytes < 0 || offset + nbytes > size) {
+    throw UserError("mappedStorage(): bytes " + std::to_string(offset) + ".." + std::to_string(offset + nbytes) +
+                    " are outside the mapping (" + std::to_string(size) + " bytes)");
+  }
+  if (nbytes % itemsize != 0 || offset % itemsize != 0) {
+    throw UserError("mappedStorage(): " + std::to_string(nbytes) + " bytes at offset " + std::to_string(offset) +
+                    " are not whole, aligned " + scalar_type_name(dtype) + " elements");
+  }
+  auto* base = static_cast<uint8_t*>(whole.storage().data_ptr().get());
+  c10::DataPtr data(base + offset, new MappedSlice{whole.storage()}, &release_slice, c10::Device(c10::DeviceType::CPU));
+  // Resizable as any loaded storage: a resize_ moves it to memory from the CPU allocator.
+  auto impl = c10::make_intrusive<c10::StorageImpl>(c10::StorageImpl::use_byte_size_t(), nbytes, std::move(data),
+                                                    c10::GetCPUAllocator(), /*resizable=*/true);
+  at::Tensor t = at::empty({0}, at::TensorOptions().dtype(dtype)).set_(c10::Storage(std::move(impl)), 0, {nbytes / itemsize}, {1});
+  return tensor_to_js(env, inst, std::move(t));
+}
+
 // byteswap_(t, unit): reverses each unit-byte group of a contiguous CPU tensor in place
 // (files written on big-endian machines; complex numbers swap each half: unit = itemsize / 2).
 TN_ENTRY(byteswap_) {
@@ -358,6 +419,8 @@ void register_serialization(Napi::Env env, Napi::Object exports) {
   exports.Set("externalMemory", Napi::Function::New(env, externalMemory, "externalMemory"));
   exports.Set("deferMemoryReports", Napi::Function::New(env, deferMemoryReports, "deferMemoryReports"));
   exports.Set("readFileInto", Napi::Function::New(env, readFileInto, "readFileInto"));
+  exports.Set("mapFile", Napi::Function::New(env, mapFile, "mapFile"));
+  exports.Set("mappedStorage", Napi::Function::New(env, mappedStorage, "mappedStorage"));
   exports.Set("byteswap_", Napi::Function::New(env, byteswap_, "byteswap_"));
   exports.Set("storageInfo", Napi::Function::New(env, storageInfo, "storageInfo"));
   exports.Set("writeStorage", Napi::Function::New(env, writeStorage, "writeStorage"));

@@ -178,12 +178,13 @@ async function loadLegacyAsync(src: AsyncFileSource, mapLocation: MapLocation): 
  * torch.loadAsync(f, {map_location}): torch.load with the file read through
  * fs.promises, so the event loop keeps running; resolves to what torch.load returns.
  * Each storage is read once, straight into the memory of the tensor that owns it.
- * A Buffer is already in memory: it is loaded as torch.load loads it.
+ * A Buffer is already in memory, and mmap: true reads nothing up front: both load as torch.load does.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function loadAsync<T = any>(f: string | Uint8Array, options: LoadOptions = {}): Promise<T> {
   checkLoadOptions(options);
-  if (typeof f !== 'string') return load<T>(f, options);
+  // A Buffer is already in memory, and a mapped load reads nothing up front: neither waits on the disk.
+  if (typeof f !== 'string' || options.mmap) return load<T>(f, options);
   const src = await AsyncFileSource.open(f);
   try {
     const format = await src.resolve(() => checkpointFormat(src));

@@ -148,8 +148,13 @@ function swapBytes(t: Tensor, dt: dtype): void {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function load<T = any>(f: string | Uint8Array, options: LoadOptions = {}): T {
   checkLoadOptions(options);
-  const src = openSource(f);
+  const src = openSource(f, { mmap: options.mmap });
   try {
+    if (options.mmap && checkpointFormat(src) !== 'zip') {
+      throw new CheckpointError(
+        'mmap can only be used with files saved with `torch.save(_use_new_zipfile_serialization=True)`, please torch.save your checkpoint with this option in order to use mmap.',
+      );
+    }
     return withDeferredMemoryReports(() => loadFrom(src, options.map_location)) as T;
   } finally {
     src.close();

@@ -9,6 +9,10 @@ export interface SerializationNative {
    * and more with transparent huge pages.
    */
   readFileInto(fd: number, offset: number, nbytes: number, dtype: string, hugePages?: boolean): Handle;
+  /** A uint8 tensor over the whole file, mapped copy-on-write (MAP_PRIVATE). */
+  mapFile(fd: number, size: number): Handle;
+  /** A new 1-D tensor whose own storage is nbytes of the mapping at offset (a multiple of the dtype's size). */
+  mappedStorage(mapping: object, offset: number, nbytes: number, dtype: string): Handle;
   /** Reverses each `unit`-byte group of a contiguous CPU tensor in place. */
   byteswap_(t: object, unit: number): void;
   /** [key shared by all tensors on that storage, storage bytes, storage offset in elements, itemsize]. */

@@ -30,6 +30,12 @@ export interface LoadOptions {
   map_location?: MapLocation;
   /** Only true is supported (the default): torch-node never runs code from a file. */
   weights_only?: boolean;
+  /**
+   * As PyTorch 2.1's mmap=True: map the file (copy-on-write) instead of reading it; each
+   * storage points into the mapping, so loading reads nothing up front and the bytes stay
+   * in the page cache, shared, until written. Zip checkpoints given by path only.
+   */
+  mmap?: boolean;
 }
 
 const AS_STRIDED = op('as_strided');

@@ -38,8 +38,12 @@ export function checkRange(src: ByteSource, position: number, length: number, wh
 export class FileSource implements ByteSource {
   readonly size: number;
   private fd: number;
+  private readonly mmap: boolean;
+  /** With mmap, from the first storage read: the whole file, mapped copy-on-write; storages point into it. */
+  private mapping: Tensor | null = null;
 
-  constructor(readonly label: string) {
+  constructor(readonly label: string, options: { mmap?: boolean } = {}) {
+    this.mmap = options.mmap === true;
     this.fd = openSync(label, 'r');
     try {
       const st = fstatSync(this.fd);
@@ -65,10 +69,18 @@ export class FileSource implements ByteSource {
 
   readTensor(position: number, nbytes: number, dt: dtype, what: string): Tensor {
     checkRange(this, position, nbytes, what);
+    // A record not aligned to its elements (never in files torch.save writes: it aligns them to 64 bytes) is read instead.
+    if (this.mmap && position % ITEMSIZE[dt] === 0 && nbytes % ITEMSIZE[dt] === 0) {
+      this.mapping ??= wrap(snative.mapFile(this.fd, this.size));
+      return wrap(snative.mappedStorage(this.mapping, position, nbytes, dt));
+    }
     return wrap(snative.readFileInto(this.fd, position, nbytes, dt));
   }
 
   close(): void {
+    // The storages made from the mapping keep it alive; this lets go of the whole-file view.
+    this.mapping?.dispose();
+    this.mapping = null;
     if (this.fd >= 0) {
       closeSync(this.fd);
       this.fd = -1;
@@ -111,8 +123,9 @@ export const ITEMSIZE: Record<dtype, number> = {
   complex64: 8, complex128: 16,
 };
 
-export function openSource(f: string | Uint8Array): ByteSource {
-  if (typeof f === 'string') return new FileSource(f);
+export function openSource(f: string | Uint8Array, options: { mmap?: boolean } = {}): ByteSource {
+  if (typeof f === 'string') return new FileSource(f, options);
+  if (options.mmap) throw new CheckpointError('torch.load: f must be a file path in order to use the mmap argument');
   if (f instanceof Uint8Array) return new BufferSource(Buffer.isBuffer(f) ? f : Buffer.from(f.buffer, f.byteOffset, f.byteLength));
   throw new TypeError(`expected a file path or a Buffer, got ${f === null ? 'null' : typeof f}`);
 }
