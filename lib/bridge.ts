@@ -129,8 +129,8 @@ export class Op {
 
   /**
    * For callers that hold handle numbers (the optimizers' inner loops): bit i
-   * of mask marks argument i as a handle. Returns the result's handle, or
-   * undefined for an in-place op; nothing is wrapped in a Tensor object.
+   * of mask marks argument i as a handle. Returns the new tensor's handle,
+   * unwrapped (an in-place op returns nothing: its result is its first argument).
    */
   h(mask: number, a0?: unknown, a1?: unknown, a2?: unknown): number {
     const m = mask | ((arguments.length - 1) << HANDLE_BITS);
