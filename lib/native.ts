@@ -127,21 +127,15 @@ native.setKeys(HANDLE, GENERATOR);
 // array built natively (an N-API call per element) cost five times the call itself.
 const DIMS = new Float64Array(64);
 native.setDimsBuffer(DIMS);
-const shapeArray = native.shape;
-const stridesArray = native.strides;
-const shapeInto = native.shapeInto;
-const stridesInto = native.stridesInto;
-native.shape = (t: TensorRef): number[] => {
-  const n = shapeInto(t);
-  if (n > DIMS.length) return shapeArray(t);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(DIMS[i]!);
-  return out;
-};
-native.strides = (t: TensorRef): number[] => {
-  const n = stridesInto(t);
-  if (n > DIMS.length) return stridesArray(t);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(DIMS[i]!);
-  return out;
-};
+
+function readDims(into: (t: TensorRef) => number, asArray: (t: TensorRef) => number[]): (t: TensorRef) => number[] {
+  return (t) => {
+    const n = into(t);
+    if (n > DIMS.length) return asArray(t);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(DIMS[i]!);
+    return out;
+  };
+}
+native.shape = readDims(native.shapeInto, native.shape);
+native.strides = readDims(native.stridesInto, native.strides);
