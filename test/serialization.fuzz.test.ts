@@ -1,4 +1,5 @@
-// Mutated and truncated checkpoints end in JS errors only: never a crash, a hang,
+// Mutated and truncated checkpoints (from a Buffer, from a file, and mapped with mmap: true)
+// end in JS errors only: never a crash, a hang,
 // or a non-Error throw. A longer run: npx tsx scripts/fuzz/serialization.ts --iterations 200000
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

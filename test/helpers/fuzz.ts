@@ -130,7 +130,8 @@ export function fuzz(seeds: Seed[], iterations: number, seedValue: number, tmpFi
     try {
       const v: unknown = seed.kind === 'safetensors'
         ? (typeof input === 'string' ? safetensors.load_file(input) : safetensors.load(input))
-        : load(input);
+        // every other file case loads with mmap: true (storages point into the mapped file)
+        : load(input, typeof input === 'string' && (i / fileEvery) % 2 === 1 ? { mmap: true } : {});
       stats.loaded++;
       disposeAll(v);
     } catch (e) {
