@@ -150,12 +150,7 @@ export function load<T = any>(f: string | Uint8Array, options: LoadOptions = {})
   checkLoadOptions(options);
   const src = openSource(f, { mmap: options.mmap });
   try {
-    if (options.mmap && checkpointFormat(src) !== 'zip') {
-      throw new CheckpointError(
-        'mmap can only be used with files saved with `torch.save(_use_new_zipfile_serialization=True)`, please torch.save your checkpoint with this option in order to use mmap.',
-      );
-    }
-    return withDeferredMemoryReports(() => loadFrom(src, options.map_location)) as T;
+    return withDeferredMemoryReports(() => loadFrom(src, options)) as T;
   } finally {
     src.close();
   }
@@ -168,8 +163,14 @@ export function checkLoadOptions(options: LoadOptions): void {
   }
 }
 
-function loadFrom(src: ByteSource, mapLocation: MapLocation): unknown {
-  return checkpointFormat(src) === 'zip' ? loadZip(src, mapLocation) : loadLegacy(src, mapLocation);
+function loadFrom(src: ByteSource, options: LoadOptions): unknown {
+  if (checkpointFormat(src) === 'zip') return loadZip(src, options.map_location);
+  if (options.mmap) {
+    throw new CheckpointError(
+      'mmap can only be used with files saved with `torch.save(_use_new_zipfile_serialization=True)`, please torch.save your checkpoint with this option in order to use mmap.',
+    );
+  }
+  return loadLegacy(src, options.map_location);
 }
 
 /** Which torch.save format the file is in, from its first bytes; anything else is refused with what it looks like. */

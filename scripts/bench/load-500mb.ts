@@ -288,8 +288,7 @@ async function main(): Promise<void> {
     keep: process.argv.includes('--keep'),
   });
   const MiB = 2 ** 20;
-  const grow = (ss: Sample[], k: 'load' | 'save'): number => median(ss.map((s) => s[k].hwm - s[k].rssBefore));
-  const loadGrowth = (ss: LoadSample[]): number => median(ss.map((s) => s.load.hwm - s.load.rssBefore));
+  const grow = <K extends 'load' | 'save'>(ss: Pick<Sample, K>[], k: K): number => median(ss.map((s) => s[k].hwm - s[k].rssBefore));
   const cpu = (ss: Sample[], k: 'load' | 'save'): number => median(ss.map((s) => s[k].cpuMs));
   console.log(formatTable(r.figures));
   const faults = (ss: Sample[], k: 'load' | 'save'): number => median(ss.map((s) => s[k].minflt));
@@ -307,7 +306,7 @@ async function main(): Promise<void> {
   for (const [name, ss] of [['torch-node', r.ours], ['ours, mmap', r.oursMmap], ['Python', r.python]] as const) {
     console.log(
       `  ${name.padEnd(10)} whole process ${(peak(ss) / r.fileBytes).toFixed(2)}x (${(peak(ss) / MiB).toFixed(0)} MiB, of which ` +
-        `${(base(ss) / MiB).toFixed(0)} MiB before the load); growth during the load ${(loadGrowth(ss) / r.fileBytes).toFixed(2)}x`,
+        `${(base(ss) / MiB).toFixed(0)} MiB before the load); growth during the load ${(grow(ss, 'load') / r.fileBytes).toFixed(2)}x`,
     );
   }
   console.log(
