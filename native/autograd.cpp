@@ -117,7 +117,7 @@ TN_ENTRY(manualSeed) {
   const auto& cuda = at::detail::getCUDAHooks();
   if (cuda.hasCUDA()) {
     for (int i = 0; i < cuda.getNumGPUs(); ++i) {
-      at::Generator g = cuda.getDefaultCUDAGenerator(i);
+      at::Generator g = cuda_default_generator(i);
       seed_generator(g, seed);
     }
   }
@@ -143,7 +143,7 @@ TN_ENTRY(generatorNew) {
       const auto& cuda = at::detail::getCUDAHooks();
       TORCH_CHECK(cuda.hasCUDA(), "Generator(device='", dev.str(), "'): torch-node was built without CUDA or no CUDA device is available");
       // A fresh CUDA generator is a clone of the device's default one, reseeded by the caller.
-      g = cuda.getDefaultCUDAGenerator(dev.has_index() ? dev.index() : 0).clone();
+      g = cuda_default_generator(dev.has_index() ? dev.index() : 0).clone();
     } else {
       throw UserError("Generator(): device type " + dev.str() + " is not supported");
     }

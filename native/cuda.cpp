@@ -63,8 +63,16 @@ int current_device() { return cuda_guard_impl()->getDevice().index(); }
 
 int resolve(int index) { return index < 0 ? current_device() : index; }
 
+}  // namespace
+
+const at::Generator& cuda_default_generator(int index) {
+  return at::globalContext().defaultGenerator(c10::Device(c10::DeviceType::CUDA, static_cast<c10::DeviceIndex>(index)));
+}
+
+namespace {
+
 void seed_cuda_generator(int index, uint64_t seed) {
-  at::Generator g = at::detail::getCUDAHooks().getDefaultCUDAGenerator(index);
+  at::Generator g = cuda_default_generator(index);
   std::lock_guard<std::mutex> lock(g.mutex());
   g.set_current_seed(seed);
 }

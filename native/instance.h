@@ -44,5 +44,8 @@ std::string js_type_name(const Napi::Value& v);
 c10::ScalarType scalar_type_from_name(const std::string& name);
 const char* scalar_type_name(c10::ScalarType t);
 c10::Device device_from_js(const Napi::Value& v);
+// The default generator of CUDA device `index` (through Context::defaultGenerator, the same call on
+// libtorch 1.13 and 2.x; CUDAHooksInterface's getDefaultCUDAGenerator became getDefaultGenerator in 2.x).
+const at::Generator& cuda_default_generator(int index);
 
 }  // namespace tn
